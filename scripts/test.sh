@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The project's whole test suite: formatting, lints, then every test and doctest.
+# This is the README's test command; CI runs it through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> cargo fmt --all --check"
+cargo fmt --all --check
+
+echo "==> cargo clippy --workspace --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+echo "==> cargo test --workspace --all-features"
+cargo test --workspace --all-features

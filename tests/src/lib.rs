@@ -1,0 +1,10 @@
+//! Shared support for the workspace's tests: the StateFun conformance vectors and their
+//! comparison rules.
+
+#![deny(missing_docs)]
+
+pub mod conformance;
+mod semantic;
+mod wire_scan;
+
+pub use semantic::semantic_diff;
