@@ -23,6 +23,7 @@ fn generate_into(out_dir: &Path) {
     let descriptors = protox::compile(SCHEMAS, [proto_root]).expect("schemas compile");
     prost_build::Config::new()
         .bytes(["."])
+        .enable_type_names()
         .out_dir(out_dir)
         .compile_fds(descriptors)
         .expect("prost-build generates code");

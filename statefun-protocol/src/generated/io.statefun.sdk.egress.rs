@@ -9,6 +9,16 @@ pub struct KafkaProducerRecord {
     #[prost(string, tag = "3")]
     pub topic: ::prost::alloc::string::String,
 }
+impl ::prost::Name for KafkaProducerRecord {
+    const NAME: &'static str = "KafkaProducerRecord";
+    const PACKAGE: &'static str = "io.statefun.sdk.egress";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.egress.KafkaProducerRecord".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.egress.KafkaProducerRecord".into()
+    }
+}
 /// `explicit_hash_key` is used only when non-empty; `partition_key` is mandatory.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct KinesisEgressRecord {
@@ -20,4 +30,14 @@ pub struct KinesisEgressRecord {
     pub stream: ::prost::alloc::string::String,
     #[prost(string, tag = "4")]
     pub explicit_hash_key: ::prost::alloc::string::String,
+}
+impl ::prost::Name for KinesisEgressRecord {
+    const NAME: &'static str = "KinesisEgressRecord";
+    const PACKAGE: &'static str = "io.statefun.sdk.egress";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.egress.KinesisEgressRecord".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.egress.KinesisEgressRecord".into()
+    }
 }

@@ -9,6 +9,16 @@ pub struct Address {
     #[prost(string, tag = "3")]
     pub id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for Address {
+    const NAME: &'static str = "Address";
+    const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.reqreply.Address".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.reqreply.Address".into()
+    }
+}
 /// A value tagged with its StateFun typename (`<namespace>/<name>`).
 ///
 /// `has_value` tells an empty-but-present value (for example the integer 0, whose
@@ -21,6 +31,16 @@ pub struct TypedValue {
     pub has_value: bool,
     #[prost(bytes = "bytes", tag = "3")]
     pub value: ::prost::bytes::Bytes,
+}
+impl ::prost::Name for TypedValue {
+    const NAME: &'static str = "TypedValue";
+    const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.reqreply.TypedValue".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.reqreply.TypedValue".into()
+    }
 }
 /// Sent by the runtime to a function: a batch of invocations for one address.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -39,6 +59,16 @@ pub mod to_function {
         #[prost(message, optional, tag = "2")]
         pub state_value: ::core::option::Option<super::TypedValue>,
     }
+    impl ::prost::Name for PersistedValue {
+        const NAME: &'static str = "PersistedValue";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.ToFunction.PersistedValue".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.ToFunction.PersistedValue".into()
+        }
+    }
     /// One message for the target. `caller` is unset for messages from an ingress.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Invocation {
@@ -46,6 +76,16 @@ pub mod to_function {
         pub caller: ::core::option::Option<super::Address>,
         #[prost(message, optional, tag = "2")]
         pub argument: ::core::option::Option<super::TypedValue>,
+    }
+    impl ::prost::Name for Invocation {
+        const NAME: &'static str = "Invocation";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.ToFunction.Invocation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.ToFunction.Invocation".into()
+        }
     }
     /// Every invocation of a batch shares `target` and sees the same `state`.
     #[derive(Clone, PartialEq, ::prost::Message)]
@@ -57,10 +97,30 @@ pub mod to_function {
         #[prost(message, repeated, tag = "3")]
         pub invocations: ::prost::alloc::vec::Vec<Invocation>,
     }
+    impl ::prost::Name for InvocationBatchRequest {
+        const NAME: &'static str = "InvocationBatchRequest";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.ToFunction.InvocationBatchRequest".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.ToFunction.InvocationBatchRequest".into()
+        }
+    }
     #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Request {
         #[prost(message, tag = "100")]
         Invocation(InvocationBatchRequest),
+    }
+}
+impl ::prost::Name for ToFunction {
+    const NAME: &'static str = "ToFunction";
+    const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.reqreply.ToFunction".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.reqreply.ToFunction".into()
     }
 }
 /// Sent by a function back to the runtime in answer to a `ToFunction`.
@@ -120,6 +180,16 @@ pub mod from_function {
             }
         }
     }
+    impl ::prost::Name for PersistedValueMutation {
+        const NAME: &'static str = "PersistedValueMutation";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.PersistedValueMutation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.PersistedValueMutation".into()
+        }
+    }
     /// A message to another function, delivered as soon as possible.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Invocation {
@@ -127,6 +197,16 @@ pub mod from_function {
         pub target: ::core::option::Option<super::Address>,
         #[prost(message, optional, tag = "2")]
         pub argument: ::core::option::Option<super::TypedValue>,
+    }
+    impl ::prost::Name for Invocation {
+        const NAME: &'static str = "Invocation";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.Invocation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.Invocation".into()
+        }
     }
     /// Either a message to deliver after `delay_in_ms`, or (with
     /// `is_cancellation_request`) the cancellation of one scheduled earlier with the
@@ -144,6 +224,16 @@ pub mod from_function {
         #[prost(message, optional, tag = "3")]
         pub argument: ::core::option::Option<super::TypedValue>,
     }
+    impl ::prost::Name for DelayedInvocation {
+        const NAME: &'static str = "DelayedInvocation";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.DelayedInvocation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.DelayedInvocation".into()
+        }
+    }
     /// A record for the egress `egress_namespace/egress_type`.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct EgressMessage {
@@ -153,6 +243,16 @@ pub mod from_function {
         pub egress_type: ::prost::alloc::string::String,
         #[prost(message, optional, tag = "3")]
         pub argument: ::core::option::Option<super::TypedValue>,
+    }
+    impl ::prost::Name for EgressMessage {
+        const NAME: &'static str = "EgressMessage";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.EgressMessage".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.EgressMessage".into()
+        }
     }
     /// The side effects of a whole batch.
     #[derive(Clone, PartialEq, ::prost::Message)]
@@ -165,6 +265,16 @@ pub mod from_function {
         pub delayed_invocations: ::prost::alloc::vec::Vec<DelayedInvocation>,
         #[prost(message, repeated, tag = "4")]
         pub outgoing_egresses: ::prost::alloc::vec::Vec<EgressMessage>,
+    }
+    impl ::prost::Name for InvocationResponse {
+        const NAME: &'static str = "InvocationResponse";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.InvocationResponse".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.InvocationResponse".into()
+        }
     }
     /// How long the runtime keeps a state value; NONE keeps it forever.
     #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
@@ -216,6 +326,16 @@ pub mod from_function {
             }
         }
     }
+    impl ::prost::Name for ExpirationSpec {
+        const NAME: &'static str = "ExpirationSpec";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.ExpirationSpec".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.ExpirationSpec".into()
+        }
+    }
     /// A state the function declares: the runtime registers it on first sight.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct PersistedValueSpec {
@@ -226,6 +346,16 @@ pub mod from_function {
         #[prost(string, tag = "3")]
         pub type_typename: ::prost::alloc::string::String,
     }
+    impl ::prost::Name for PersistedValueSpec {
+        const NAME: &'static str = "PersistedValueSpec";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.PersistedValueSpec".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.PersistedValueSpec".into()
+        }
+    }
     /// The function needs states the runtime did not send; the runtime registers them
     /// and sends the same batch again.
     #[derive(Clone, PartialEq, ::prost::Message)]
@@ -233,11 +363,31 @@ pub mod from_function {
         #[prost(message, repeated, tag = "1")]
         pub missing_values: ::prost::alloc::vec::Vec<PersistedValueSpec>,
     }
+    impl ::prost::Name for IncompleteInvocationContext {
+        const NAME: &'static str = "IncompleteInvocationContext";
+        const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+        fn full_name() -> ::prost::alloc::string::String {
+            "io.statefun.sdk.reqreply.FromFunction.IncompleteInvocationContext".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/io.statefun.sdk.reqreply.FromFunction.IncompleteInvocationContext".into()
+        }
+    }
     #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Response {
         #[prost(message, tag = "100")]
         InvocationResult(InvocationResponse),
         #[prost(message, tag = "101")]
         IncompleteInvocationContext(IncompleteInvocationContext),
+    }
+}
+impl ::prost::Name for FromFunction {
+    const NAME: &'static str = "FromFunction";
+    const PACKAGE: &'static str = "io.statefun.sdk.reqreply";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.reqreply.FromFunction".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.reqreply.FromFunction".into()
     }
 }

@@ -5,11 +5,31 @@ pub struct BooleanWrapper {
     #[prost(bool, tag = "1")]
     pub value: bool,
 }
+impl ::prost::Name for BooleanWrapper {
+    const NAME: &'static str = "BooleanWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.BooleanWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.BooleanWrapper".into()
+    }
+}
 /// io.statefun.types/int
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct IntWrapper {
     #[prost(sfixed32, tag = "1")]
     pub value: i32,
+}
+impl ::prost::Name for IntWrapper {
+    const NAME: &'static str = "IntWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.IntWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.IntWrapper".into()
+    }
 }
 /// io.statefun.types/float
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
@@ -17,11 +37,31 @@ pub struct FloatWrapper {
     #[prost(float, tag = "1")]
     pub value: f32,
 }
+impl ::prost::Name for FloatWrapper {
+    const NAME: &'static str = "FloatWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.FloatWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.FloatWrapper".into()
+    }
+}
 /// io.statefun.types/long
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct LongWrapper {
     #[prost(sfixed64, tag = "1")]
     pub value: i64,
+}
+impl ::prost::Name for LongWrapper {
+    const NAME: &'static str = "LongWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.LongWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.LongWrapper".into()
+    }
 }
 /// io.statefun.types/double
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
@@ -29,9 +69,29 @@ pub struct DoubleWrapper {
     #[prost(double, tag = "1")]
     pub value: f64,
 }
+impl ::prost::Name for DoubleWrapper {
+    const NAME: &'static str = "DoubleWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.DoubleWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.DoubleWrapper".into()
+    }
+}
 /// io.statefun.types/string
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct StringWrapper {
     #[prost(string, tag = "1")]
     pub value: ::prost::alloc::string::String,
+}
+impl ::prost::Name for StringWrapper {
+    const NAME: &'static str = "StringWrapper";
+    const PACKAGE: &'static str = "io.statefun.sdk.types";
+    fn full_name() -> ::prost::alloc::string::String {
+        "io.statefun.sdk.types.StringWrapper".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/io.statefun.sdk.types.StringWrapper".into()
+    }
 }

@@ -8,6 +8,16 @@ pub struct Address {
     #[prost(string, tag = "3")]
     pub id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for Address {
+    const NAME: &'static str = "Address";
+    const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+    fn full_name() -> ::prost::alloc::string::String {
+        "org.apache.flink.statefun.flink.core.polyglot.Address".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/org.apache.flink.statefun.flink.core.polyglot.Address".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ToFunction {
     #[prost(oneof = "to_function::Request", tags = "100")]
@@ -23,12 +33,34 @@ pub mod to_function {
         #[prost(bytes = "bytes", tag = "2")]
         pub state_value: ::prost::bytes::Bytes,
     }
+    impl ::prost::Name for PersistedValue {
+        const NAME: &'static str = "PersistedValue";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.ToFunction.PersistedValue"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.ToFunction.PersistedValue"
+                .into()
+        }
+    }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Invocation {
         #[prost(message, optional, tag = "1")]
         pub caller: ::core::option::Option<super::Address>,
         #[prost(message, optional, tag = "2")]
         pub argument: ::core::option::Option<::prost_types::Any>,
+    }
+    impl ::prost::Name for Invocation {
+        const NAME: &'static str = "Invocation";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.ToFunction.Invocation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.ToFunction.Invocation".into()
+        }
     }
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct InvocationBatchRequest {
@@ -39,10 +71,32 @@ pub mod to_function {
         #[prost(message, repeated, tag = "3")]
         pub invocations: ::prost::alloc::vec::Vec<Invocation>,
     }
+    impl ::prost::Name for InvocationBatchRequest {
+        const NAME: &'static str = "InvocationBatchRequest";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.ToFunction.InvocationBatchRequest"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.ToFunction.InvocationBatchRequest"
+                .into()
+        }
+    }
     #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Request {
         #[prost(message, tag = "100")]
         Invocation(InvocationBatchRequest),
+    }
+}
+impl ::prost::Name for ToFunction {
+    const NAME: &'static str = "ToFunction";
+    const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+    fn full_name() -> ::prost::alloc::string::String {
+        "org.apache.flink.statefun.flink.core.polyglot.ToFunction".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/org.apache.flink.statefun.flink.core.polyglot.ToFunction".into()
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -100,12 +154,36 @@ pub mod from_function {
             }
         }
     }
+    impl ::prost::Name for PersistedValueMutation {
+        const NAME: &'static str = "PersistedValueMutation";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.FromFunction.PersistedValueMutation"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.FromFunction.PersistedValueMutation"
+                .into()
+        }
+    }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Invocation {
         #[prost(message, optional, tag = "1")]
         pub target: ::core::option::Option<super::Address>,
         #[prost(message, optional, tag = "2")]
         pub argument: ::core::option::Option<::prost_types::Any>,
+    }
+    impl ::prost::Name for Invocation {
+        const NAME: &'static str = "Invocation";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.FromFunction.Invocation"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.FromFunction.Invocation"
+                .into()
+        }
     }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct DelayedInvocation {
@@ -116,6 +194,18 @@ pub mod from_function {
         #[prost(message, optional, tag = "3")]
         pub argument: ::core::option::Option<::prost_types::Any>,
     }
+    impl ::prost::Name for DelayedInvocation {
+        const NAME: &'static str = "DelayedInvocation";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.FromFunction.DelayedInvocation"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.FromFunction.DelayedInvocation"
+                .into()
+        }
+    }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct EgressMessage {
         #[prost(string, tag = "1")]
@@ -124,6 +214,18 @@ pub mod from_function {
         pub egress_type: ::prost::alloc::string::String,
         #[prost(message, optional, tag = "3")]
         pub argument: ::core::option::Option<::prost_types::Any>,
+    }
+    impl ::prost::Name for EgressMessage {
+        const NAME: &'static str = "EgressMessage";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.FromFunction.EgressMessage"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.FromFunction.EgressMessage"
+                .into()
+        }
     }
     #[derive(Clone, PartialEq, ::prost::Message)]
     pub struct InvocationResponse {
@@ -136,9 +238,31 @@ pub mod from_function {
         #[prost(message, repeated, tag = "4")]
         pub outgoing_egresses: ::prost::alloc::vec::Vec<EgressMessage>,
     }
+    impl ::prost::Name for InvocationResponse {
+        const NAME: &'static str = "InvocationResponse";
+        const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+        fn full_name() -> ::prost::alloc::string::String {
+            "org.apache.flink.statefun.flink.core.polyglot.FromFunction.InvocationResponse"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/org.apache.flink.statefun.flink.core.polyglot.FromFunction.InvocationResponse"
+                .into()
+        }
+    }
     #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Response {
         #[prost(message, tag = "100")]
         InvocationResult(InvocationResponse),
+    }
+}
+impl ::prost::Name for FromFunction {
+    const NAME: &'static str = "FromFunction";
+    const PACKAGE: &'static str = "org.apache.flink.statefun.flink.core.polyglot";
+    fn full_name() -> ::prost::alloc::string::String {
+        "org.apache.flink.statefun.flink.core.polyglot.FromFunction".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/org.apache.flink.statefun.flink.core.polyglot.FromFunction".into()
     }
 }

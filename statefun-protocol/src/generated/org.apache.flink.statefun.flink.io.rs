@@ -8,6 +8,16 @@ pub struct KafkaProducerRecord {
     #[prost(string, tag = "3")]
     pub topic: ::prost::alloc::string::String,
 }
+impl ::prost::Name for KafkaProducerRecord {
+    const NAME: &'static str = "KafkaProducerRecord";
+    const PACKAGE: &'static str = "org.apache.flink.statefun.flink.io";
+    fn full_name() -> ::prost::alloc::string::String {
+        "org.apache.flink.statefun.flink.io.KafkaProducerRecord".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/org.apache.flink.statefun.flink.io.KafkaProducerRecord".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct KinesisEgressRecord {
     #[prost(string, tag = "1")]
@@ -18,4 +28,14 @@ pub struct KinesisEgressRecord {
     pub stream: ::prost::alloc::string::String,
     #[prost(string, tag = "4")]
     pub explicit_hash_key: ::prost::alloc::string::String,
+}
+impl ::prost::Name for KinesisEgressRecord {
+    const NAME: &'static str = "KinesisEgressRecord";
+    const PACKAGE: &'static str = "org.apache.flink.statefun.flink.io";
+    fn full_name() -> ::prost::alloc::string::String {
+        "org.apache.flink.statefun.flink.io.KinesisEgressRecord".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/org.apache.flink.statefun.flink.io.KinesisEgressRecord".into()
+    }
 }

@@ -1,0 +1,327 @@
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tracing::Instrument as _;
+
+use crate::context::Context;
+use crate::function::{ErasedFunction, FunctionSpec, InvocationFailure};
+use crate::storage::{Cell, Storage};
+use crate::value_spec::DeclaredState;
+use crate::wire::{self, MissingSpec, ResponseWriter, ToFunctionError};
+use crate::{Address, Error, TypeName};
+
+/// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
+/// bytes in, `FromFunction` bytes out. Transport-agnostic; the [`http`](crate::http)
+/// adapters put it behind HTTP.
+///
+/// Cloning is cheap and every clone serves the same functions. Requests are independent:
+/// any number may run at once, each over its own batch.
+///
+/// ```
+/// use statefun_sdk::types::IntType;
+/// use statefun_sdk::{Context, Error, FunctionSpec, Message, RequestReplyHandler, TypeName, ValueSpec};
+///
+/// static SEEN: ValueSpec<IntType> = ValueSpec::new("seen", IntType);
+///
+/// async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
+///     let seen = ctx.storage().get(&SEEN)?.unwrap_or(0) + 1;
+///     ctx.storage().set(&SEEN, seen)?;
+///     Ok(())
+/// }
+///
+/// let handler = RequestReplyHandler::builder()
+///     .register(FunctionSpec::new(TypeName::from_static("example/greeter"), greeter).with_state(&SEEN))
+///     .build()
+///     .unwrap();
+/// # let _ = handler;
+/// ```
+#[derive(Clone)]
+pub struct RequestReplyHandler {
+    registry: Arc<HashMap<TypeName, Registered>>,
+}
+
+struct Registered {
+    declared: Arc<[DeclaredState]>,
+    function: Arc<dyn ErasedFunction>,
+}
+
+/// Collects the functions of a [`RequestReplyHandler`].
+#[derive(Debug, Default)]
+#[must_use = "call build() to get the handler"]
+pub struct HandlerBuilder {
+    specs: Vec<FunctionSpec>,
+}
+
+/// Why functions could not be registered together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(transparent)]
+pub struct BuildError(#[from] BuildErrorKind);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BuildErrorKind {
+    #[error("the function type `{0}` is registered twice")]
+    DuplicateFunction(TypeName),
+    #[error("the function type `{function}` declares the state `{name}` twice")]
+    DuplicateState { function: TypeName, name: String },
+}
+
+impl HandlerBuilder {
+    /// Adds a function type.
+    pub fn register(mut self, spec: FunctionSpec) -> Self {
+        self.specs.push(spec);
+        self
+    }
+
+    /// The handler; an error if a function type is registered twice or a function declares
+    /// a state name twice.
+    pub fn build(self) -> Result<RequestReplyHandler, BuildError> {
+        let mut registry = HashMap::with_capacity(self.specs.len());
+        for spec in self.specs {
+            for (i, state) in spec.states.iter().enumerate() {
+                if spec.states[..i]
+                    .iter()
+                    .any(|earlier| earlier.name == state.name)
+                {
+                    return Err(BuildErrorKind::DuplicateState {
+                        function: spec.typename.clone(),
+                        name: state.name.to_string(),
+                    }
+                    .into());
+                }
+            }
+            if registry.contains_key(&spec.typename) {
+                return Err(BuildErrorKind::DuplicateFunction(spec.typename).into());
+            }
+            registry.insert(
+                spec.typename,
+                Registered {
+                    declared: spec.states.into(),
+                    function: spec.function,
+                },
+            );
+        }
+        Ok(RequestReplyHandler {
+            registry: Arc::new(registry),
+        })
+    }
+}
+
+/// Why a request got no `FromFunction`. [`kind`](HandlerError::kind) tells which case it
+/// is, e.g. to choose an HTTP status; the message names the details.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct HandlerError(Box<HandlerErrorInner>);
+
+impl From<HandlerErrorInner> for HandlerError {
+    fn from(inner: HandlerErrorInner) -> Self {
+        HandlerError(Box::new(inner))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum HandlerErrorInner {
+    #[error("invalid request: {0}")]
+    InvalidRequest(#[from] ToFunctionError),
+    #[error("unknown function type `{requested}`; this endpoint serves {served}")]
+    UnknownFunction { requested: TypeName, served: String },
+    #[error("function {address} failed on invocation {index} of {batch}: {error}")]
+    FunctionFailed {
+        address: Address,
+        index: usize,
+        batch: usize,
+        error: Error,
+    },
+    #[error("function {address} panicked on invocation {index} of {batch}: {message}")]
+    FunctionPanicked {
+        address: Address,
+        index: usize,
+        batch: usize,
+        message: String,
+    },
+}
+
+impl From<ToFunctionError> for HandlerError {
+    fn from(error: ToFunctionError) -> Self {
+        HandlerErrorInner::from(error).into()
+    }
+}
+
+/// The cases of [`HandlerError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandlerErrorKind {
+    /// The body is not a `ToFunction` with an invocation batch.
+    InvalidRequest,
+    /// No function of the requested type is registered here.
+    UnknownFunction,
+    /// The function returned an error.
+    FunctionFailed,
+    /// The function panicked.
+    FunctionPanicked,
+}
+
+impl HandlerError {
+    /// Which case this is.
+    pub fn kind(&self) -> HandlerErrorKind {
+        match *self.0 {
+            HandlerErrorInner::InvalidRequest(_) => HandlerErrorKind::InvalidRequest,
+            HandlerErrorInner::UnknownFunction { .. } => HandlerErrorKind::UnknownFunction,
+            HandlerErrorInner::FunctionFailed { .. } => HandlerErrorKind::FunctionFailed,
+            HandlerErrorInner::FunctionPanicked { .. } => HandlerErrorKind::FunctionPanicked,
+        }
+    }
+}
+
+impl RequestReplyHandler {
+    /// Starts registering functions.
+    pub fn builder() -> HandlerBuilder {
+        HandlerBuilder::default()
+    }
+
+    /// The function types served.
+    pub fn function_types(&self) -> impl Iterator<Item = &TypeName> {
+        self.registry.keys()
+    }
+
+    fn served(&self) -> String {
+        let mut names: Vec<String> = self.registry.keys().map(|t| format!("`{t}`")).collect();
+        names.sort();
+        if names.is_empty() {
+            "no function".to_owned()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// Handles one serialized `ToFunction`, answering a serialized `FromFunction`.
+    ///
+    /// When the request lacks a state the function declares, the answer lists every missing
+    /// one (an `IncompleteInvocationContext`) and the function is not run. Otherwise the
+    /// invocations run one after the other over one view of the state, and the answer holds
+    /// all their effects. An error or panic of any invocation fails the whole request.
+    pub async fn handle(&self, body: Bytes) -> Result<Bytes, HandlerError> {
+        let batch = wire::decode_to_function(&body)?;
+        let Some(registered) = self.registry.get(batch.target.function_type()) else {
+            return Err(HandlerErrorInner::UnknownFunction {
+                requested: batch.target.function_type().clone(),
+                served: self.served(),
+            }
+            .into());
+        };
+        let span = tracing::info_span!(
+            "statefun.request",
+            function = %batch.target.function_type(),
+            id = batch.target.id(),
+            batch_size = batch.invocations.len(),
+            outcome = tracing::field::Empty,
+        );
+        let outcome = run(registered, batch).instrument(span.clone()).await;
+        span.record(
+            "outcome",
+            match &outcome {
+                Ok(Answer::Result(_)) => "ok",
+                Ok(Answer::Incomplete(_)) => "incomplete",
+                Err(_) => "error",
+            },
+        );
+        if let Err(error) = &outcome {
+            tracing::warn!(parent: &span, %error, "request failed");
+        }
+        outcome.map(Answer::into_bytes)
+    }
+}
+
+enum Answer {
+    Result(Bytes),
+    Incomplete(Bytes),
+}
+
+impl Answer {
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Answer::Result(bytes) | Answer::Incomplete(bytes) => bytes,
+        }
+    }
+}
+
+async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, HandlerError> {
+    let wire::Batch {
+        target,
+        mut state,
+        invocations,
+    } = batch;
+    // "Missing" means no entry at all; an entry without value is registered and empty.
+    // When the runtime repeats a name, the last entry wins.
+    let mut cells = Vec::with_capacity(registered.declared.len());
+    let mut missing = Vec::new();
+    for declared in registered.declared.iter() {
+        match state
+            .iter_mut()
+            .rev()
+            .find(|entry| entry.name == declared.name.as_bytes())
+        {
+            Some(entry) => cells.push(Cell::received(
+                entry
+                    .value
+                    .take()
+                    .filter(|v| v.has_value)
+                    .map(|v| (v.typename, v.value)),
+            )),
+            None => {
+                let (expire_mode, expire_after_millis) = declared.expiration.to_wire();
+                missing.push(MissingSpec {
+                    name: &declared.name,
+                    typename: &declared.typename,
+                    expire_mode,
+                    expire_after_millis,
+                });
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Ok(Answer::Incomplete(wire::encode_incomplete_context(
+            &missing,
+        )));
+    }
+
+    let batch_size = invocations.len();
+    let storage = Storage::new(
+        target.function_type().clone(),
+        registered.declared.clone(),
+        cells,
+    );
+    let mut ctx = Context::new(target, storage);
+    if let Err(failure) = registered.function.run_batch(&mut ctx, invocations).await {
+        let address = ctx.address().clone();
+        return Err(match failure {
+            InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
+                address,
+                index,
+                batch: batch_size,
+                error,
+            },
+            InvocationFailure::Panicked { index, message } => HandlerErrorInner::FunctionPanicked {
+                address,
+                index,
+                batch: batch_size,
+                message,
+            },
+        }
+        .into());
+    }
+    let (storage, effects) = ctx.into_parts();
+    Ok(Answer::Result(ResponseWriter::invocation_response(
+        &effects,
+        &storage.mutations(),
+    )))
+}
+
+impl fmt::Debug for RequestReplyHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestReplyHandler")
+            .field("functions", &self.served())
+            .finish()
+    }
+}

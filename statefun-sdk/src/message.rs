@@ -1,0 +1,135 @@
+use std::fmt;
+
+use bytes::Bytes;
+use bytestring::ByteString;
+
+use crate::types::{
+    self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError,
+};
+use crate::wire::TypedValueView;
+
+/// A message a function receives: a typename and, usually, a value.
+///
+/// Check its type with [`is`](Self::is) (or `is_string`, `is_int`, …) and read it with
+/// [`as_type`](Self::as_type) (or `as_string`, `as_int`, …). Reading checks the typename:
+/// reading an `io.statefun.types/long` as an int is an error naming both types.
+///
+/// ```
+/// use statefun_sdk::Message;
+/// use statefun_sdk::types::IntType;
+///
+/// let message = Message::from_value(&IntType, &42).unwrap();
+/// assert!(message.is_int());
+/// assert_eq!(message.as_int().unwrap(), 42);
+/// assert_eq!(
+///     message.as_string().unwrap_err().to_string(),
+///     "expected a value of type `io.statefun.types/string`, but it has type `io.statefun.types/int`"
+/// );
+/// ```
+#[derive(Clone)]
+pub struct Message {
+    typename: ByteString,
+    has_value: bool,
+    value: Bytes,
+}
+
+impl Message {
+    pub(crate) fn from_view(view: Option<TypedValueView>) -> Message {
+        match view {
+            Some(view) => Message {
+                typename: view.typename,
+                has_value: view.has_value,
+                value: view.value,
+            },
+            None => Message {
+                typename: ByteString::new(),
+                has_value: false,
+                value: Bytes::new(),
+            },
+        }
+    }
+
+    /// A message holding `value` of type `ty`, as the runtime would deliver it; for tests.
+    pub fn from_value<T: Type>(ty: &T, value: &T::Value) -> Result<Message, ValueError> {
+        Ok(Message {
+            typename: ByteString::from(ty.typename().to_string()),
+            has_value: true,
+            value: types::serialize_to_bytes(ty, value)?,
+        })
+    }
+
+    /// The typename of the value, `namespace/name`; empty when the runtime sent none.
+    pub fn typename(&self) -> &str {
+        &self.typename
+    }
+
+    /// Whether a value is present. The runtime always sends one; a message without value
+    /// can only come from a hand-made request.
+    pub fn has_value(&self) -> bool {
+        self.has_value
+    }
+
+    /// The serialized value, if present.
+    pub fn raw_value(&self) -> Option<&Bytes> {
+        self.has_value.then_some(&self.value)
+    }
+
+    /// Whether the value has the typename of `ty`.
+    pub fn is<T: Type>(&self, ty: &T) -> bool {
+        ty.typename().matches(&self.typename)
+    }
+
+    /// The value read as `ty`; an error if the typename differs, the value is absent, or
+    /// it cannot be decoded.
+    pub fn as_type<T: Type>(&self, ty: &T) -> Result<T::Value, ValueError> {
+        if !self.is(ty) {
+            return Err(ValueError::mismatch(ty.typename(), &self.typename));
+        }
+        if !self.has_value {
+            return Err(ValueError::absent(&self.typename));
+        }
+        types::deserialize_bytes(ty, self.value.clone())
+    }
+}
+
+macro_rules! builtin_accessors {
+    ($($is:ident $as:ident $ty:ident $value:ty, $what:literal;)*) => {
+        impl Message {
+            $(
+                #[doc = concat!("Whether the value is ", $what, ".")]
+                pub fn $is(&self) -> bool {
+                    self.is(&$ty)
+                }
+
+                #[doc = concat!("The value as ", $what, ".")]
+                pub fn $as(&self) -> Result<$value, ValueError> {
+                    self.as_type(&$ty)
+                }
+            )*
+        }
+    };
+}
+
+builtin_accessors! {
+    is_bool as_bool BoolType bool, "an `io.statefun.types/bool`";
+    is_int as_int IntType i32, "an `io.statefun.types/int`";
+    is_long as_long LongType i64, "an `io.statefun.types/long`";
+    is_float as_float FloatType f32, "an `io.statefun.types/float`";
+    is_double as_double DoubleType f64, "an `io.statefun.types/double`";
+    is_string as_string StringType String, "an `io.statefun.types/string`";
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Message")
+            .field("typename", &self.typename)
+            .field(
+                "value",
+                &self
+                    .raw_value()
+                    .map(Bytes::len)
+                    .map(|n| format!("{n} bytes")),
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,129 @@
+//! The value-setting methods shared by [`MessageBuilder`](crate::MessageBuilder) and
+//! [`EgressBuilder`](crate::EgressBuilder), generated once so that both accept exactly the
+//! same kinds of values.
+
+use bytes::Bytes;
+
+use crate::types::{
+    self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError,
+};
+use crate::wire::TypedPayload;
+use crate::{Message, TypeName};
+
+pub(crate) fn typed<T: Type>(ty: &T, value: &T::Value) -> Result<TypedPayload, ValueError> {
+    Ok(TypedPayload {
+        typename: ty.typename().clone(),
+        has_value: true,
+        value: types::serialize_to_bytes(ty, value)?,
+    })
+}
+
+/// For the built-in types, which cannot fail to serialize.
+pub(crate) fn builtin<T: Type>(ty: &T, value: &T::Value) -> TypedPayload {
+    let mut out = Vec::new();
+    let _infallible = ty.serialize(value, &mut out);
+    TypedPayload {
+        typename: ty.typename().clone(),
+        has_value: true,
+        value: Bytes::from(out),
+    }
+}
+
+pub(crate) fn string(value: &str) -> TypedPayload {
+    let mut out = Vec::new();
+    types::write_str(value, &mut out);
+    TypedPayload {
+        typename: StringType::TYPENAME,
+        has_value: true,
+        value: Bytes::from(out),
+    }
+}
+
+pub(crate) fn raw(typename: TypeName, value: Bytes) -> TypedPayload {
+    TypedPayload {
+        typename,
+        has_value: true,
+        value,
+    }
+}
+
+pub(crate) fn forwarded(message: &Message) -> Result<TypedPayload, crate::TypeNameError> {
+    Ok(TypedPayload {
+        typename: message.typename().parse()?,
+        has_value: message.has_value(),
+        value: message.raw_value().cloned().unwrap_or_default(),
+    })
+}
+
+pub(crate) const BOOL: BoolType = BoolType;
+pub(crate) const INT: IntType = IntType;
+pub(crate) const LONG: LongType = LongType;
+pub(crate) const FLOAT: FloatType = FloatType;
+pub(crate) const DOUBLE: DoubleType = DoubleType;
+
+/// Adds the value methods to `$builder`, which must have `fn finish(self, TypedPayload) -> $output`.
+macro_rules! value_methods {
+    ($builder:ident => $output:ty) => {
+        impl $builder {
+            /// `value` of type `ty`: any [`Type`](crate::types::Type), e.g. a JSON or Protobuf type.
+            pub fn value<T: $crate::types::Type>(
+                self,
+                ty: &T,
+                value: &T::Value,
+            ) -> Result<$output, $crate::types::ValueError> {
+                Ok(self.finish($crate::payload::typed(ty, value)?))
+            }
+
+            /// Bytes already serialized, under `typename`.
+            pub fn raw(
+                self,
+                typename: $crate::TypeName,
+                value: impl Into<bytes::Bytes>,
+            ) -> $output {
+                self.finish($crate::payload::raw(typename, value.into()))
+            }
+
+            /// The typename, presence and bytes of a received message, unchanged.
+            pub fn forward(
+                self,
+                message: &$crate::Message,
+            ) -> Result<$output, $crate::MessageError> {
+                let payload = $crate::payload::forwarded(message)
+                    .map_err($crate::outgoing::MessageErrorKind::from)?;
+                Ok(self.finish(payload))
+            }
+
+            /// An `io.statefun.types/string`.
+            pub fn string(self, value: impl AsRef<str>) -> $output {
+                self.finish($crate::payload::string(value.as_ref()))
+            }
+
+            /// An `io.statefun.types/bool`.
+            pub fn bool(self, value: bool) -> $output {
+                self.finish($crate::payload::builtin(&$crate::payload::BOOL, &value))
+            }
+
+            /// An `io.statefun.types/int`.
+            pub fn int(self, value: i32) -> $output {
+                self.finish($crate::payload::builtin(&$crate::payload::INT, &value))
+            }
+
+            /// An `io.statefun.types/long`.
+            pub fn long(self, value: i64) -> $output {
+                self.finish($crate::payload::builtin(&$crate::payload::LONG, &value))
+            }
+
+            /// An `io.statefun.types/float`.
+            pub fn float(self, value: f32) -> $output {
+                self.finish($crate::payload::builtin(&$crate::payload::FLOAT, &value))
+            }
+
+            /// An `io.statefun.types/double`.
+            pub fn double(self, value: f64) -> $output {
+                self.finish($crate::payload::builtin(&$crate::payload::DOUBLE, &value))
+            }
+        }
+    };
+}
+
+pub(crate) use value_methods;

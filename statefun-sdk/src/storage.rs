@@ -1,0 +1,197 @@
+use std::borrow::Borrow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use bytestring::ByteString;
+
+use crate::types::{self, Type, ValueError};
+use crate::value_spec::DeclaredState;
+use crate::wire::Mutation;
+use crate::{TypeName, ValueSpec};
+
+/// Why a state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StateError(Box<StateErrorKind>);
+
+impl From<StateErrorKind> for StateError {
+    fn from(kind: StateErrorKind) -> Self {
+        StateError(Box::new(kind))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StateErrorKind {
+    #[error(
+        "the state `{name}` is not declared by function `{function}`; add its ValueSpec with FunctionSpec::with_state"
+    )]
+    Undeclared { name: String, function: TypeName },
+    #[error("the state `{name}` is declared with type `{declared}` but accessed as `{accessed}`")]
+    WrongType {
+        name: String,
+        declared: TypeName,
+        accessed: TypeName,
+    },
+    #[error(
+        "the runtime sent the state `{name}` with type `{received}`, but it is declared with type `{declared}`"
+    )]
+    ReceivedOtherType {
+        name: String,
+        declared: TypeName,
+        received: String,
+    },
+    #[error("state `{name}`: {source}")]
+    Value {
+        name: String,
+        #[source]
+        source: ValueError,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Cell {
+    /// `None`: absent (no value, or deleted during this batch).
+    value: Option<Bytes>,
+    /// The typename the runtime sent with the value, until the function writes it.
+    received_typename: Option<ByteString>,
+    modified: bool,
+}
+
+impl Cell {
+    pub(crate) fn received(value: Option<(ByteString, Bytes)>) -> Cell {
+        match value {
+            Some((typename, bytes)) => Cell {
+                value: Some(bytes),
+                received_typename: Some(typename),
+                modified: false,
+            },
+            None => Cell {
+                value: None,
+                received_typename: None,
+                modified: false,
+            },
+        }
+    }
+}
+
+/// The persisted values of the function instance being invoked, shared by every
+/// invocation of a batch: a write by one invocation is seen by the next.
+///
+/// Reach it with [`Context::storage`](crate::Context::storage). Only the specs the function
+/// declared can be used; any other is an error, not a panic.
+#[derive(Debug)]
+pub struct Storage {
+    function: TypeName,
+    declared: Arc<[DeclaredState]>,
+    cells: Vec<Cell>,
+}
+
+impl Storage {
+    pub(crate) fn new(
+        function: TypeName,
+        declared: Arc<[DeclaredState]>,
+        cells: Vec<Cell>,
+    ) -> Storage {
+        debug_assert_eq!(declared.len(), cells.len());
+        Storage {
+            function,
+            declared,
+            cells,
+        }
+    }
+
+    fn index_of<T: Type>(&self, spec: &ValueSpec<T>) -> Result<usize, StateError> {
+        let index = self
+            .declared
+            .iter()
+            .position(|d| d.name == spec.name())
+            .ok_or_else(|| StateErrorKind::Undeclared {
+                name: spec.name().to_owned(),
+                function: self.function.clone(),
+            })?;
+        let declared = &self.declared[index].typename;
+        if declared != spec.typename() {
+            return Err(StateErrorKind::WrongType {
+                name: spec.name().to_owned(),
+                declared: declared.clone(),
+                accessed: spec.typename().clone(),
+            }
+            .into());
+        }
+        Ok(index)
+    }
+
+    /// The current value, or `None` if it has none.
+    pub fn get<T: Type>(&self, spec: &ValueSpec<T>) -> Result<Option<T::Value>, StateError> {
+        let cell = &self.cells[self.index_of(spec)?];
+        let Some(bytes) = &cell.value else {
+            return Ok(None);
+        };
+        if let Some(received) = &cell.received_typename
+            && !spec.typename().matches(received)
+        {
+            return Err(StateErrorKind::ReceivedOtherType {
+                name: spec.name().to_owned(),
+                declared: spec.typename().clone(),
+                received: received.to_string(),
+            }
+            .into());
+        }
+        types::deserialize_bytes(spec.value_type(), bytes.clone())
+            .map(Some)
+            .map_err(|source| {
+                StateErrorKind::Value {
+                    name: spec.name().to_owned(),
+                    source,
+                }
+                .into()
+            })
+    }
+
+    /// Replaces the value. Writing the value it already has still counts as a write.
+    pub fn set<T: Type>(
+        &mut self,
+        spec: &ValueSpec<T>,
+        value: impl Borrow<T::Value>,
+    ) -> Result<(), StateError> {
+        let index = self.index_of(spec)?;
+        let bytes =
+            types::serialize_to_bytes(spec.value_type(), value.borrow()).map_err(|source| {
+                StateErrorKind::Value {
+                    name: spec.name().to_owned(),
+                    source,
+                }
+            })?;
+        self.cells[index] = Cell {
+            value: Some(bytes),
+            received_typename: None,
+            modified: true,
+        };
+        Ok(())
+    }
+
+    /// Removes the value; removing an absent value still counts as a write.
+    pub fn remove<T: Type>(&mut self, spec: &ValueSpec<T>) -> Result<(), StateError> {
+        let index = self.index_of(spec)?;
+        self.cells[index] = Cell {
+            value: None,
+            received_typename: None,
+            modified: true,
+        };
+        Ok(())
+    }
+
+    /// One mutation per modified state, in declaration order, with its final value.
+    pub(crate) fn mutations(&self) -> Vec<Mutation<'_>> {
+        self.declared
+            .iter()
+            .zip(&self.cells)
+            .filter(|(_, cell)| cell.modified)
+            .map(|(declared, cell)| Mutation {
+                name: &declared.name,
+                typename: &declared.typename,
+                value: cell.value.as_ref(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,171 @@
+//! Typed values: how a Rust value becomes the bytes of a StateFun `TypedValue` and back.
+//!
+//! A [`Type`] pairs a [`TypeName`] (the value's identity across languages) with a codec.
+//! Built in:
+//!
+//! | type | Rust value | typename |
+//! |---|---|---|
+//! | [`BoolType`] | `bool` | `io.statefun.types/bool` |
+//! | [`IntType`] | `i32` | `io.statefun.types/int` |
+//! | [`LongType`] | `i64` | `io.statefun.types/long` |
+//! | [`FloatType`] | `f32` | `io.statefun.types/float` |
+//! | [`DoubleType`] | `f64` | `io.statefun.types/double` |
+//! | [`StringType`] | `String` | `io.statefun.types/string` |
+//! | [`ProtobufType<M>`] | any `prost::Message` | `type.googleapis.com/<full name>` or one you choose |
+//! | `JsonType<T>` (feature `json`) | any serde type | one you choose |
+//! | [`CustomType<T>`] | anything | one you choose, with your two functions |
+//! | [`RawType`] | [`Bytes`] as they are | one you choose |
+//!
+//! The built-ins write the canonical Protobuf encoding of their wrapper message (a default
+//! value is zero bytes), exactly as the Java, Go and Python SDKs do, so functions in every
+//! language read each other's values. Implement [`Type`] for anything else.
+
+mod builtin;
+mod custom;
+#[cfg(feature = "json")]
+mod json;
+mod protobuf;
+
+use bytes::Bytes;
+
+pub(crate) use builtin::write_str;
+pub use builtin::{BoolType, DoubleType, FloatType, IntType, LongType, StringType};
+pub use custom::{CustomType, RawType};
+#[cfg(feature = "json")]
+pub use json::JsonType;
+pub use protobuf::ProtobufType;
+
+use crate::TypeName;
+
+/// Any error, boxed: what a [`Type`]'s codec may fail with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A StateFun type: a typename and the codec of its values.
+///
+/// ```
+/// use bytes::Bytes;
+/// use statefun_sdk::types::{BoxError, Type};
+/// use statefun_sdk::TypeName;
+///
+/// /// A point, sent as "x,y".
+/// struct PointType;
+///
+/// impl Type for PointType {
+///     type Value = (i64, i64);
+///
+///     fn typename(&self) -> &TypeName {
+///         static NAME: TypeName = TypeName::from_static("example/Point");
+///         &NAME
+///     }
+///
+///     fn serialize(&self, (x, y): &(i64, i64), out: &mut Vec<u8>) -> Result<(), BoxError> {
+///         out.extend_from_slice(format!("{x},{y}").as_bytes());
+///         Ok(())
+///     }
+///
+///     fn deserialize(&self, bytes: Bytes) -> Result<(i64, i64), BoxError> {
+///         let text = std::str::from_utf8(&bytes)?;
+///         let (x, y) = text.split_once(',').ok_or("missing comma")?;
+///         Ok((x.parse()?, y.parse()?))
+///     }
+/// }
+///
+/// let mut out = Vec::new();
+/// PointType.serialize(&(3, -4), &mut out).unwrap();
+/// assert_eq!(PointType.deserialize(out.into()).unwrap(), (3, -4));
+/// ```
+pub trait Type: Send + Sync + 'static {
+    /// The Rust value.
+    type Value;
+
+    /// The typename every value of this type carries on the wire.
+    fn typename(&self) -> &TypeName;
+
+    /// Appends the bytes of `value` to `out`.
+    fn serialize(&self, value: &Self::Value, out: &mut Vec<u8>) -> Result<(), BoxError>;
+
+    /// Reads a value from its bytes. `bytes` may be a slice of the request buffer; keep it
+    /// (it is reference counted) rather than copy it if the value holds bytes.
+    fn deserialize(&self, bytes: Bytes) -> Result<Self::Value, BoxError>;
+}
+
+/// Why a value could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ValueError(Box<ValueErrorKind>);
+
+impl From<ValueErrorKind> for ValueError {
+    fn from(kind: ValueErrorKind) -> Self {
+        ValueError(Box::new(kind))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ValueErrorKind {
+    #[error("expected a value of type `{expected}`, but it has type `{actual}`")]
+    Mismatch { expected: TypeName, actual: String },
+    #[error("the `{typename}` message carries no value (has_value is false)")]
+    Absent { typename: String },
+    #[error("cannot read a value of type `{typename}`: {source}")]
+    Deserialize {
+        typename: TypeName,
+        #[source]
+        source: BoxError,
+    },
+    #[error("cannot write a value of type `{typename}`: {source}")]
+    Serialize {
+        typename: TypeName,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl ValueError {
+    pub(crate) fn mismatch(expected: &TypeName, actual: &str) -> Self {
+        ValueErrorKind::Mismatch {
+            expected: expected.clone(),
+            actual: actual.to_owned(),
+        }
+        .into()
+    }
+
+    pub(crate) fn absent(typename: &str) -> Self {
+        ValueErrorKind::Absent {
+            typename: typename.to_owned(),
+        }
+        .into()
+    }
+
+    /// Whether the value had another type than the one asked for.
+    pub fn is_type_mismatch(&self) -> bool {
+        matches!(*self.0, ValueErrorKind::Mismatch { .. })
+    }
+}
+
+/// Serializes `value` with `ty` into a fresh buffer.
+pub(crate) fn serialize_to_bytes<T: Type + ?Sized>(
+    ty: &T,
+    value: &T::Value,
+) -> Result<Bytes, ValueError> {
+    let mut out = Vec::new();
+    ty.serialize(value, &mut out)
+        .map_err(|source| ValueErrorKind::Serialize {
+            typename: ty.typename().clone(),
+            source,
+        })?;
+    Ok(Bytes::from(out))
+}
+
+/// Deserializes `bytes` with `ty`, naming the type on failure.
+pub(crate) fn deserialize_bytes<T: Type + ?Sized>(
+    ty: &T,
+    bytes: Bytes,
+) -> Result<T::Value, ValueError> {
+    ty.deserialize(bytes).map_err(|source| {
+        ValueErrorKind::Deserialize {
+            typename: ty.typename().clone(),
+            source,
+        }
+        .into()
+    })
+}
