@@ -10,6 +10,7 @@ mod egress;
 mod error;
 mod function;
 mod handler;
+pub mod http;
 mod message;
 mod outgoing;
 mod payload;

@@ -1,0 +1,35 @@
+//! HTTP for a [`RequestReplyHandler`](crate::RequestReplyHandler).
+//!
+//! [`StatefunService`] is a [`tower::Service`](tower_service::Service) over
+//! `http::Request<B>` for any body type `B`: mount it in any tower-based stack. The
+//! adapters build on it:
+//!
+//! | feature | what |
+//! |---|---|
+//! | (always) | [`StatefunService`] |
+//! | `axum` | `axum::router`: mount the functions at a path of your own `Router` |
+//! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
+//! | `lambda` | `lambda`: serve on AWS Lambda through `lambda_http` |
+//!
+//! # Status codes
+//!
+//! | answer | when |
+//! |---|---|
+//! | 200, `Content-Type: application/octet-stream` | a `FromFunction`: results, or the states the runtime must register first |
+//! | 400 | the body is not a `ToFunction` with an invocation batch |
+//! | 405 | the method is not `POST` |
+//! | 413 | the body exceeds the limit (32 MiB by default) |
+//! | 415 | a `Content-Type` other than `application/octet-stream` |
+//! | 500 | the function returned an error or panicked |
+//! | 503 | no function of the requested type is served here |
+//!
+//! Error answers are `text/plain` messages naming what was wrong. 503 for an unknown
+//! function type is deliberate: the runtime retries 5xx answers, and during a rolling
+//! upgrade another replica may already serve that type. StateFun's runtime retries any
+//! 5xx until its call budget runs out, so a 500 retries a failed batch too.
+
+#[cfg(feature = "server")]
+pub mod server;
+mod service;
+
+pub use service::{DEFAULT_BODY_LIMIT, StatefunService};

@@ -1,0 +1,120 @@
+//! A ready-made HTTP/1.1 server for your functions, on hyper and tokio.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+
+use super::StatefunService;
+use crate::RequestReplyHandler;
+
+/// Serves a [`RequestReplyHandler`] over HTTP/1.1 on every path of a listener, with
+/// keep-alive connections and `TCP_NODELAY`, until a shutdown signal; then it stops
+/// accepting connections and lets the requests in flight finish.
+///
+/// ```no_run
+/// use statefun_sdk::http::server::Server;
+/// use statefun_sdk::RequestReplyHandler;
+///
+/// # async fn run(handler: RequestReplyHandler) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+/// Server::new(handler)
+///     .serve_with_shutdown(listener, async {
+///         let _ = tokio::signal::ctrl_c().await;
+///     })
+///     .await
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Server {
+    service: StatefunService,
+    shutdown_timeout: Option<Duration>,
+}
+
+impl Server {
+    /// A server for `handler`.
+    pub fn new(handler: RequestReplyHandler) -> Self {
+        Server::from_service(StatefunService::new(handler))
+    }
+
+    /// A server for an already configured service (e.g. with another body limit).
+    pub fn from_service(service: StatefunService) -> Self {
+        Server {
+            service,
+            shutdown_timeout: None,
+        }
+    }
+
+    /// How long to wait for requests in flight after the shutdown signal; unlimited by
+    /// default.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// Serves until the process ends.
+    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
+        self.serve_with_shutdown(listener, std::future::pending())
+            .await
+    }
+
+    /// Serves until `signal` completes, then drains the connections.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).keep_alive(true);
+        let builder = builder.http1_only();
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(signal);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    // A connection that failed before it was accepted (e.g. reset by the
+                    // peer, or too many open files for a moment) must not stop the server.
+                    Err(error) => {
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
+            }
+            let connection = builder.serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(self.service.clone()),
+            );
+            let connection = graceful.watch(connection.into_owned());
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down: waiting for requests in flight");
+        match self.shutdown_timeout {
+            None => graceful.shutdown().await,
+            Some(timeout) => {
+                if tokio::time::timeout(timeout, graceful.shutdown())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(?timeout, "requests still in flight at the shutdown timeout");
+                }
+            }
+        }
+        Ok(())
+    }
+}
