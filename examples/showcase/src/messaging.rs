@@ -1,0 +1,79 @@
+//! Messages between functions: `ping` sends to `pong`, which replies to its caller;
+//! `reminder` schedules a delayed message to itself and can cancel it.
+
+use std::time::Duration;
+
+use statefun_sdk::{
+    CancellationToken, Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder,
+    TypeName,
+};
+
+use crate::LOG;
+
+/// Sends a ping to `pong` and logs the answer.
+pub const PING: TypeName = TypeName::from_static("showcase/ping");
+/// Replies to whoever called it.
+pub const PONG: TypeName = TypeName::from_static("showcase/pong");
+/// Reminds itself later, unless told to cancel.
+pub const REMINDER: TypeName = TypeName::from_static("showcase/reminder");
+
+async fn ping(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    match ctx.caller() {
+        // From an ingress: start a round trip to the pong with the same id.
+        None => {
+            let text = message.as_string()?;
+            let id = ctx.address().id().to_owned();
+            ctx.send(MessageBuilder::to(PONG, id).string(text));
+        }
+        // The pong's reply.
+        Some(caller) => {
+            let line = format!("{} answered {:?}", caller, message.as_string()?);
+            ctx.send_egress(EgressBuilder::to(LOG).string(line));
+        }
+    }
+    Ok(())
+}
+
+async fn pong(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    let text = message.as_string()?;
+    if let Some(caller) = ctx.caller().cloned() {
+        ctx.send(MessageBuilder::to_address(caller).string(format!("pong: {text}")));
+    }
+    Ok(())
+}
+
+async fn reminder(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    let token = CancellationToken::new(format!("reminder-{}", ctx.address().id()))?;
+    let me = ctx.address().clone();
+    match message.as_string()?.as_str() {
+        "remind me" => {
+            let later = MessageBuilder::to_address(me).string("time is up");
+            ctx.send_after_with_token(Duration::from_secs(60), &token, later)?;
+        }
+        "never mind" => ctx.cancel_delayed_message(&token),
+        "time is up" => {
+            ctx.send_egress(EgressBuilder::to(LOG).string(format!("reminder for {}", me.id())))
+        }
+        other => {
+            return Err(Error::msg(format!(
+                "the reminder does not understand {other:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `showcase/ping`.
+pub fn ping_spec() -> FunctionSpec {
+    FunctionSpec::new(PING, ping)
+}
+
+/// `showcase/pong`.
+pub fn pong_spec() -> FunctionSpec {
+    FunctionSpec::new(PONG, pong)
+}
+
+/// `showcase/reminder`.
+pub fn reminder_spec() -> FunctionSpec {
+    FunctionSpec::new(REMINDER, reminder)
+}

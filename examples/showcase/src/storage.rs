@@ -1,0 +1,49 @@
+//! Persisted values: a login session that expires an hour after its last use, and a
+//! login count that stays.
+
+use std::time::Duration;
+
+use statefun_sdk::types::{IntType, StringType};
+use statefun_sdk::{Context, EgressBuilder, Error, FunctionSpec, Message, TypeName, ValueSpec};
+
+use crate::LOG;
+
+/// Keeps a session per user.
+pub const SESSION: TypeName = TypeName::from_static("showcase/session");
+
+/// Gone an hour after the user was last seen: every invocation renews it.
+static TOKEN: ValueSpec<StringType> =
+    ValueSpec::new("token", StringType).expire_after_call(Duration::from_secs(3600));
+/// Never expires.
+static LOGINS: ValueSpec<IntType> = ValueSpec::new("logins", IntType);
+
+async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    let user = ctx.address().id().to_owned();
+    let line = match message.as_string()?.as_str() {
+        "login" => {
+            let logins = ctx.storage().get(&LOGINS)?.unwrap_or(0) + 1;
+            ctx.storage().set(&LOGINS, logins)?;
+            ctx.storage()
+                .set(&TOKEN, format!("{user}-session-{logins}"))?;
+            format!("{user} logged in ({logins} times so far)")
+        }
+        "logout" => {
+            ctx.storage().remove(&TOKEN)?;
+            format!("{user} logged out")
+        }
+        "whoami" => match ctx.storage().get(&TOKEN)? {
+            Some(token) => format!("{user} holds {token}"),
+            None => format!("{user} has no session"),
+        },
+        other => return Err(Error::msg(format!("unknown command {other:?}"))),
+    };
+    ctx.send_egress(EgressBuilder::to(LOG).string(line));
+    Ok(())
+}
+
+/// `showcase/session`.
+pub fn spec() -> FunctionSpec {
+    FunctionSpec::new(SESSION, session)
+        .with_state(&TOKEN)
+        .with_state(&LOGINS)
+}
