@@ -9,7 +9,7 @@
 //! | (always) | [`StatefunService`] |
 //! | `axum` | `axum`: mount the functions in your own axum `Router`, with `route_service` or `into_router` |
 //! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
-//! | `lambda` | `lambda`: serve on AWS Lambda through `lambda_http` |
+//! | `lambda` | `lambda::run`: serve on AWS Lambda behind API Gateway or a function URL, through `lambda_http` |
 //!
 //! # Status codes
 //!
@@ -30,6 +30,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;
