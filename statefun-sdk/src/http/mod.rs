@@ -7,9 +7,9 @@
 //! | feature | what |
 //! |---|---|
 //! | (always) | [`StatefunService`] |
-//! | `axum` | `axum::router`: mount the functions at a path of your own `Router` |
+//! | `axum` | `axum`: mount the functions in your own axum `Router`, with `route_service` or `into_router` |
 //! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
-//! | `lambda` | `lambda`: serve on AWS Lambda through `lambda_http` |
+//! | `lambda` | `lambda::run`: serve on AWS Lambda behind API Gateway or a function URL, through `lambda_http` |
 //!
 //! # Status codes
 //!
@@ -28,6 +28,10 @@
 //! upgrade another replica may already serve that type. StateFun's runtime retries any
 //! 5xx until its call budget runs out, so a 500 retries a failed batch too.
 
+#[cfg(feature = "axum")]
+pub mod axum;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;
