@@ -54,8 +54,21 @@ async fn attempt(
     request: Bytes,
     within: Duration,
 ) -> Result<FromFunction, TransportError> {
-    let body = tokio::time::timeout(within, transport.call(target, request))
-        .await
-        .map_err(|_| TransportError::timeout(within))??;
+    // On a task of its own, so a transport that panics fails this attempt instead of
+    // leaving the address in flight forever.
+    let call = tokio::spawn(transport.call(target, request));
+    let abort = call.abort_handle();
+    let body = match tokio::time::timeout(within, call).await {
+        Ok(Ok(outcome)) => outcome?,
+        Ok(Err(join_error)) => {
+            return Err(TransportError::request(format!(
+                "the transport panicked: {join_error}"
+            )));
+        }
+        Err(_) => {
+            abort.abort();
+            return Err(TransportError::timeout(within));
+        }
+    };
     FromFunction::decode(body).map_err(TransportError::decode)
 }

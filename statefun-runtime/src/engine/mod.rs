@@ -482,7 +482,7 @@ impl Engine {
         let earliest_before = self.delayed.next_deadline();
         for action in plan.delayed {
             match action {
-                DelayedAction::Schedule { at, message } => self.delayed.schedule(at, message),
+                DelayedAction::Schedule { at, message } => self.delayed.schedule(at, *message),
                 DelayedAction::Cancel { token } => self.delayed.cancel(sender, &token),
             }
         }

@@ -29,7 +29,7 @@ pub(crate) struct Plan {
 pub(crate) enum DelayedAction {
     Schedule {
         at: Instant,
-        message: DelayedMessage,
+        message: Box<DelayedMessage>,
     },
     Cancel {
         token: String,
@@ -103,13 +103,13 @@ impl Engine {
             }
             delayed.push(DelayedAction::Schedule {
                 at: now + Duration::from_millis(delay),
-                message: DelayedMessage {
+                message: Box::new(DelayedMessage {
                     sender: sender.clone(),
                     token,
                     target,
                     endpoint,
                     argument: invocation.argument.unwrap_or_default(),
-                },
+                }),
             });
         }
 
