@@ -16,6 +16,8 @@ use super::function::ok_response;
 /// was computed and is then lost.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
+    /// Answer normally.
+    None,
     /// Answer this status with a text body.
     Status(u16),
     /// Close the connection without answering.
@@ -113,7 +115,7 @@ fn respond(
             .unwrap()
     };
     Ok(match fault {
-        None => ok_response(answer),
+        None | Some(Fault::None) => ok_response(answer),
         Some(Fault::Status(status)) => plain(
             status,
             "text/plain",
