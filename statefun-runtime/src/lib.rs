@@ -42,6 +42,8 @@ mod engine;
 mod error;
 mod function_type;
 mod harness;
+pub mod local;
+pub mod playground;
 
 pub mod transport;
 

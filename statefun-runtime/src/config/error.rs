@@ -24,10 +24,25 @@ pub(crate) enum Repr {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl ConfigError {
     pub(crate) fn invalid(problem: impl Into<String>) -> Self {
         Self(Repr::Invalid(problem.into()))
     }
+}
+
+/// `host:port` could not be bound.
+pub(crate) fn bind_error(host: std::net::IpAddr, port: u16, source: std::io::Error) -> ConfigError {
+    Repr::Bind {
+        address: std::net::SocketAddr::new(host, port),
+        source,
+    }
+    .into()
 }

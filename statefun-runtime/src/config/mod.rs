@@ -15,4 +15,5 @@ mod error;
 mod module;
 
 pub use error::ConfigError;
+pub(crate) use error::bind_error;
 pub use module::{EgressConfig, EndpointConfig, IngressConfig, ModuleConfig};
