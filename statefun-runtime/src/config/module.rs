@@ -458,3 +458,97 @@ impl<'a> Spec<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint_of(spec: &str) -> Result<EndpointConfig, ConfigError> {
+        let yaml = format!(
+            "kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTemplate: http://f:8000/{{function.name}}\n{spec}"
+        );
+        ModuleConfig::parse(&yaml).map(|module| module.endpoints[0].clone())
+    }
+
+    #[test]
+    fn async_transport_defaults_and_overrides() {
+        let defaults = endpoint_of("").unwrap();
+        assert_eq!(defaults.call, Duration::from_secs(120));
+        assert_eq!(defaults.http.connect, Duration::from_secs(20));
+        assert_eq!(defaults.max_num_batch_requests, 1000);
+        let tuned = endpoint_of(
+            "  maxNumBatchRequests: -1\n  transport:\n    call: 5s\n    connect: 1s\n    pool_size: 8\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (tuned.call, tuned.http.connect),
+            (Duration::from_secs(5), Duration::from_secs(1))
+        );
+        assert_eq!(tuned.http.pool_size, 8);
+        assert_eq!(tuned.max_num_batch_requests, 0);
+    }
+
+    #[test]
+    fn a_timeouts_block_wins_with_okhttp_defaults() {
+        let endpoint =
+            endpoint_of("  transport:\n    call: 5s\n    timeouts:\n      connect: 2s\n").unwrap();
+        assert_eq!(endpoint.call, Duration::from_secs(60));
+        assert_eq!(endpoint.http.connect, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn v1_endpoints_read_timeouts_under_spec() {
+        let module = ModuleConfig::parse(
+            "kind: io.statefun.endpoints.v1/http\nspec:\n  functions: example/greeter\n  urlPathTemplate: https://f/x\n  timeouts:\n    call: 2 min\n",
+        )
+        .unwrap();
+        assert_eq!(module.endpoints[0].call, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn problems_name_the_document_and_key() {
+        let error =
+            endpoint_of("  transport:\n    type: io.statefun.transports.v1/carrier-pigeon\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains("document 1") && error.contains("carrier-pigeon"),
+            "{error}"
+        );
+        let error = endpoint_of("  transport:\n    call: soon\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`spec.transport.call`"), "{error}");
+        let error =
+            ModuleConfig::parse("kind: io.statefun.playground.v1/egress\nspec:\n  topics: [a]\n")
+                .unwrap_err()
+                .to_string();
+        assert!(error.contains("`spec.port` is missing"), "{error}");
+        let error = ModuleConfig::parse("version: \"3.0\"\nmodule: {}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not supported"), "{error}");
+    }
+
+    #[test]
+    fn kafka_and_kinesis_components_are_kept_apart() {
+        let module = ModuleConfig::parse(
+            "kind: io.statefun.kafka.v1/ingress\nspec:\n  id: example/names\n---\nkind: io.statefun.kinesis.v1/egress\nspec:\n  id: example/out\n",
+        )
+        .unwrap();
+        assert_eq!(
+            module.ingresses,
+            [IngressConfig::NotRun {
+                kind: KAFKA_INGRESS.into(),
+                id: "example/names".into()
+            }]
+        );
+        assert_eq!(
+            module.egresses,
+            [EgressConfig::Logged {
+                id: "example/out".into(),
+                format: RecordFormat::Kinesis
+            }]
+        );
+    }
+}
