@@ -1,6 +1,7 @@
 //! The runtime over real HTTP: a hand-written greeter served by hyper on 127.0.0.1, and
 //! retries of failed calls (5xx, dropped connections, wrong content type, undecodable
-//! bodies, refused connections) with an exactly-once effect.
+//! bodies, refused connections) with an exactly-once effect, and HTTPS with a CA from
+//! module.yaml's `trust_cacerts`.
 
 mod runtime_support;
 
@@ -139,4 +140,86 @@ async fn a_refused_connection_fails_the_call_when_the_budget_runs_out() {
         TransportErrorKind::Connect
     );
     assert!(error.to_string().contains("example/greeter/bob"), "{error}");
+}
+
+/// A CA, and a certificate it signed for `localhost`, with that certificate's key.
+fn certificates() -> (
+    String,
+    rustls_pki_types::CertificateDer<'static>,
+    rustls_pki_types::PrivateKeyDer<'static>,
+) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let private = rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    (ca.pem(), leaf.der().clone(), private)
+}
+
+#[tokio::test]
+async fn a_function_over_https_is_trusted_through_trust_cacerts() {
+    let (ca_pem, certificate, key) = certificates();
+    let tls = tokio_rustls::rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certificate], key)
+    .unwrap();
+    let server = TestServer::with_tls(
+        greeter(),
+        tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls)),
+    )
+    .await;
+    let ca_file =
+        std::env::temp_dir().join(format!("statefun-runtime-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, ca_pem).unwrap();
+
+    let url = UrlTemplate::new(format!(
+        "https://localhost:{}/statefun",
+        server.address.port()
+    ))
+    .unwrap();
+    let mut config = HttpTransportConfig::default();
+    config.trust_cacerts = Some(ca_file.clone());
+    let transport = HttpTransport::new(url.clone(), config).unwrap();
+    let harness = Harness::builder()
+        .endpoint("example/*", Endpoint::new(transport))
+        .egress("example/greetings")
+        .build()
+        .unwrap();
+    let bob = Address::new("example", "greeter", "bob");
+    harness.send(bob.clone(), string("Bob")).await.unwrap();
+    harness.run_until_quiescent().await.unwrap();
+    assert_eq!(harness.state(&bob, "seen").map(|v| as_int(&v)), Some(1));
+
+    // Without the CA the server is not trusted, and the call fails on the certificate.
+    let untrusted = HttpTransport::new(url, HttpTransportConfig::default()).unwrap();
+    let harness = Harness::builder()
+        .endpoint(
+            "example/*",
+            Endpoint::new(untrusted).call_budget(Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap();
+    harness.send(bob, string("Bob")).await.unwrap();
+    let error = harness.run_until_quiescent().await.unwrap_err();
+    assert_eq!(
+        error.transport_error().unwrap().kind(),
+        TransportErrorKind::Connect
+    );
+    assert_eq!(
+        server.bodies().len(),
+        2,
+        "only the trusted runtime got through"
+    );
+    std::fs::remove_file(ca_file).unwrap();
 }

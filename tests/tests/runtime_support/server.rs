@@ -42,6 +42,19 @@ impl TestServer {
 
     /// Applies `faults` to the first requests, in order.
     pub async fn with_faults(functions: Functions, faults: Vec<Fault>) -> Self {
+        Self::serve(functions, faults, None).await
+    }
+
+    /// Serves HTTPS with `tls`.
+    pub async fn with_tls(functions: Functions, tls: tokio_rustls::TlsAcceptor) -> Self {
+        Self::serve(functions, Vec::new(), Some(tls)).await
+    }
+
+    async fn serve(
+        functions: Functions,
+        faults: Vec<Fault>,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let bodies = Arc::new(Mutex::new(Vec::new()));
@@ -71,10 +84,18 @@ impl TestServer {
                             respond(fault, answer)
                         }
                     });
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    let _ = match tls {
+                        None => http.serve_connection(TokioIo::new(stream), service).await,
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => {
+                                http.serve_connection(TokioIo::new(stream), service).await
+                            }
+                            Err(_) => return,
+                        },
+                    };
                 });
             }
         });
