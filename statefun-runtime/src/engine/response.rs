@@ -1,0 +1,166 @@
+//! Checking a function's response as a whole, then applying it in StateFun's order:
+//! messages, delayed messages and cancellations, egress records, state mutations.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use statefun_protocol::from_function::InvocationResponse;
+use statefun_protocol::{Address, TypedValue};
+use tokio::time::Instant;
+
+use super::delayed::DelayedMessage;
+use super::endpoint::Endpoint;
+use super::state::CheckedMutation;
+use super::{Engine, Routes};
+use crate::FunctionType;
+use crate::egress::EgressSink;
+use crate::error::{Error, Repr};
+
+/// A response whose every part was checked: applying it cannot fail, so a bad response
+/// leaves no partial effect.
+pub(crate) struct Plan {
+    pub messages: Vec<(Address, Arc<Endpoint>, TypedValue)>,
+    pub delayed: Vec<DelayedAction>,
+    pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
+    pub mutations: Vec<CheckedMutation>,
+}
+
+pub(crate) enum DelayedAction {
+    Schedule {
+        at: Instant,
+        message: Box<DelayedMessage>,
+    },
+    Cancel {
+        token: String,
+    },
+}
+
+impl Engine {
+    pub(crate) fn check_response(
+        &self,
+        sender: &Address,
+        response: InvocationResponse,
+        now: Instant,
+    ) -> Result<Plan, Error> {
+        let malformed = |what| -> Error {
+            Repr::MalformedResponse {
+                address: sender.clone(),
+                what,
+            }
+            .into()
+        };
+        let mut messages = Vec::with_capacity(response.outgoing_messages.len());
+        for message in response.outgoing_messages {
+            let target = message
+                .target
+                .ok_or_else(|| malformed("a message target"))?;
+            let endpoint = self.routes.find(&target)?;
+            messages.push((target, endpoint, message.argument.unwrap_or_default()));
+        }
+
+        // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.
+        let mut added: HashSet<String> = HashSet::new();
+        let mut cancelled: HashSet<String> = HashSet::new();
+        let mut delayed = Vec::with_capacity(response.delayed_invocations.len());
+        for invocation in response.delayed_invocations {
+            let token = invocation.cancellation_token;
+            if invocation.is_cancellation_request {
+                if token.is_empty() {
+                    return Err(Repr::EmptyCancellationToken {
+                        sender: sender.clone(),
+                    }
+                    .into());
+                }
+                added.remove(&token);
+                cancelled.insert(token.clone());
+                delayed.push(DelayedAction::Cancel { token });
+                continue;
+            }
+            let target = invocation
+                .target
+                .ok_or_else(|| malformed("a delayed message target"))?;
+            let delay = u64::try_from(invocation.delay_in_ms).map_err(|_| {
+                Error::from(Repr::NegativeDelay {
+                    sender: sender.clone(),
+                    target: target.clone(),
+                    delay_ms: invocation.delay_in_ms,
+                })
+            })?;
+            let endpoint = self.routes.find(&target)?;
+            let token = (!token.is_empty()).then_some(token);
+            if let Some(token) = &token {
+                let pending = added.contains(token)
+                    || (!cancelled.contains(token) && self.delayed.is_pending(sender, token));
+                if pending {
+                    return Err(Repr::DuplicateCancellationToken {
+                        sender: sender.clone(),
+                        token: token.clone(),
+                    }
+                    .into());
+                }
+                added.insert(token.clone());
+            }
+            delayed.push(DelayedAction::Schedule {
+                at: now + Duration::from_millis(delay),
+                message: Box::new(DelayedMessage {
+                    sender: sender.clone(),
+                    token,
+                    target,
+                    endpoint,
+                    argument: invocation.argument.unwrap_or_default(),
+                }),
+            });
+        }
+
+        let mut egress = Vec::with_capacity(response.outgoing_egresses.len());
+        for message in response.outgoing_egresses {
+            let id = format!("{}/{}", message.egress_namespace, message.egress_type);
+            let Some(sink) = self.egresses.get(&id) else {
+                return Err(Repr::UnknownEgress {
+                    sender: sender.clone(),
+                    egress: id,
+                }
+                .into());
+            };
+            let value = message.argument.unwrap_or_default();
+            sink.check(&value).map_err(|source| Repr::EgressRejected {
+                sender: sender.clone(),
+                egress: id,
+                source,
+            })?;
+            egress.push((Arc::clone(sink), value));
+        }
+
+        let mutations = response
+            .state_mutations
+            .iter()
+            .map(|mutation| self.states.check(sender, mutation))
+            .collect::<Result<_, _>>()?;
+
+        Ok(Plan {
+            messages,
+            delayed,
+            egress,
+            mutations,
+        })
+    }
+}
+
+impl Routes {
+    /// The endpoint serving `target`'s function type: an exact `ns/name` entry wins over `ns/*`.
+    pub(crate) fn find(&self, target: &Address) -> Result<Arc<Endpoint>, Error> {
+        let function_type = FunctionType::of(target);
+        self.exact
+            .get(&function_type)
+            .or_else(|| self.namespaces.get(function_type.namespace()))
+            .cloned()
+            .ok_or_else(|| {
+                Repr::UnknownFunctionType {
+                    function_type,
+                    target: target.clone(),
+                }
+                .into()
+            })
+    }
+}

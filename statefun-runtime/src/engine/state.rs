@@ -1,0 +1,464 @@
+//! State specs per function type, learned from the functions, and values per address.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use bytes::Bytes;
+use statefun_protocol::from_function::PersistedValueMutation;
+use statefun_protocol::from_function::PersistedValueSpec;
+use statefun_protocol::from_function::expiration_spec::ExpireMode;
+use statefun_protocol::from_function::persisted_value_mutation::MutationType;
+use statefun_protocol::to_function::PersistedValue;
+use statefun_protocol::{Address, TypedValue};
+use tokio::time::Instant;
+
+use crate::FunctionType;
+use crate::error::{Error, Repr};
+
+/// The typename StateFun gives a state declared without one.
+const UNSET_TYPENAME: &str = "io.statefun.types/unset";
+
+/// When a state value expires, as StateFun maps it onto Flink's processing-time TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiration {
+    /// Never.
+    Never,
+    /// This long after the last write (Flink `OnCreateAndWrite`).
+    AfterWrite(Duration),
+    /// This long after the last read or write. The runtime reads every state of an address
+    /// for every request, so this is "after the last invocation" (Flink `OnReadAndWrite`).
+    AfterInvoke(Duration),
+}
+
+impl Expiration {
+    fn ttl(self) -> Option<Duration> {
+        match self {
+            Self::Never => None,
+            Self::AfterWrite(ttl) | Self::AfterInvoke(ttl) => Some(ttl),
+        }
+    }
+}
+
+/// A state as a function declared it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSpec {
+    /// The typename every value of this state carries.
+    pub typename: String,
+    /// When values expire.
+    pub expiration: Expiration,
+}
+
+#[derive(Debug, Clone)]
+struct StoredValue {
+    bytes: Bytes,
+    expires_at: Option<Instant>,
+}
+
+impl StoredValue {
+    fn is_live(&self, now: Instant) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
+    }
+}
+
+/// A mutation that passed every check and only waits to be applied.
+#[derive(Debug)]
+pub(crate) enum CheckedMutation {
+    Modify { state: String, bytes: Bytes },
+    Delete { state: String },
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct StateStore {
+    specs: HashMap<FunctionType, BTreeMap<String, StateSpec>>,
+    values: HashMap<Address, HashMap<String, StoredValue>>,
+}
+
+impl StateStore {
+    /// Every registered state of `address`'s type, with its value if it has a live one, as
+    /// sent to the function. Reading refreshes `AfterInvoke` expirations, like Flink's TTL.
+    pub fn attach(&mut self, address: &Address, now: Instant) -> Vec<PersistedValue> {
+        let Some(specs) = self.specs.get(&FunctionType::of(address)) else {
+            return Vec::new();
+        };
+        let values = self.values.entry(address.clone()).or_default();
+        let attached = specs
+            .iter()
+            .map(|(name, spec)| {
+                let live = values.get_mut(name).filter(|value| value.is_live(now));
+                let state_value = live.map(|value| {
+                    if let Expiration::AfterInvoke(ttl) = spec.expiration {
+                        value.expires_at = Some(now + ttl);
+                    }
+                    TypedValue::new(spec.typename.clone(), value.bytes.clone())
+                });
+                PersistedValue {
+                    state_name: name.clone(),
+                    state_value,
+                }
+            })
+            .collect();
+        values.retain(|_, value| value.is_live(now));
+        if values.is_empty() {
+            self.values.remove(address);
+        }
+        attached
+    }
+
+    /// Registers the specs `address` reported missing and returns how many were new. A name
+    /// already registered keeps its spec; only its type is checked.
+    pub fn register(
+        &mut self,
+        address: &Address,
+        missing: &[PersistedValueSpec],
+    ) -> Result<usize, Error> {
+        let function_type = FunctionType::of(address);
+        let mut checked = Vec::with_capacity(missing.len());
+        for spec in missing {
+            checked.push((spec.state_name.clone(), checked_spec(address, spec)?));
+        }
+        let specs = self.specs.entry(function_type.clone()).or_default();
+        let mut added = 0;
+        for (name, spec) in checked {
+            match specs.get(&name) {
+                Some(registered) if registered.typename != spec.typename => {
+                    return Err(Repr::StateTypeMismatch {
+                        function_type,
+                        address: address.clone(),
+                        state: name,
+                        registered: registered.typename.clone(),
+                        found: spec.typename,
+                        action: "announced it with",
+                    }
+                    .into());
+                }
+                Some(_) => {}
+                None => {
+                    specs.insert(name, spec);
+                    added += 1;
+                }
+            }
+        }
+        Ok(added)
+    }
+
+    /// Checks a mutation `address` sent against the registered specs.
+    pub fn check(
+        &self,
+        address: &Address,
+        mutation: &PersistedValueMutation,
+    ) -> Result<CheckedMutation, Error> {
+        let function_type = FunctionType::of(address);
+        let state = mutation.state_name.clone();
+        let Some(spec) = self
+            .specs
+            .get(&function_type)
+            .and_then(|specs| specs.get(&state))
+        else {
+            return Err(Repr::UnknownState {
+                address: address.clone(),
+                state,
+            }
+            .into());
+        };
+        match MutationType::try_from(mutation.mutation_type) {
+            Ok(MutationType::Delete) => Ok(CheckedMutation::Delete { state }),
+            Ok(MutationType::Modify) => {
+                let value = mutation.state_value.clone().unwrap_or_default();
+                if value.typename != spec.typename {
+                    return Err(Repr::StateTypeMismatch {
+                        function_type,
+                        address: address.clone(),
+                        state,
+                        registered: spec.typename.clone(),
+                        found: value.typename,
+                        action: "modified it with",
+                    }
+                    .into());
+                }
+                // StateFun stores the bytes whatever `has_value` says.
+                Ok(CheckedMutation::Modify {
+                    state,
+                    bytes: value.value,
+                })
+            }
+            Err(_) => Err(Repr::InvalidMutation {
+                address: address.clone(),
+                state,
+                mutation_type: mutation.mutation_type,
+            }
+            .into()),
+        }
+    }
+
+    /// Applies a checked mutation; a write starts the value's time to live.
+    pub fn apply(&mut self, address: &Address, mutation: CheckedMutation, now: Instant) {
+        match mutation {
+            CheckedMutation::Delete { state } => {
+                if let Some(values) = self.values.get_mut(address) {
+                    values.remove(&state);
+                    if values.is_empty() {
+                        self.values.remove(address);
+                    }
+                }
+            }
+            CheckedMutation::Modify { state, bytes } => {
+                let ttl = self
+                    .specs
+                    .get(&FunctionType::of(address))
+                    .and_then(|specs| specs.get(&state))
+                    .and_then(|spec| spec.expiration.ttl());
+                let value = StoredValue {
+                    bytes,
+                    expires_at: ttl.map(|ttl| now + ttl),
+                };
+                self.values
+                    .entry(address.clone())
+                    .or_default()
+                    .insert(state, value);
+            }
+        }
+    }
+
+    /// The live value of `state` at `address`, without counting as a read.
+    pub fn peek(&self, address: &Address, state: &str, now: Instant) -> Option<TypedValue> {
+        let spec = self.specs.get(&FunctionType::of(address))?.get(state)?;
+        let value = self.values.get(address)?.get(state)?;
+        value
+            .is_live(now)
+            .then(|| TypedValue::new(spec.typename.clone(), value.bytes.clone()))
+    }
+
+    /// Every live value at `address`, by state name.
+    pub fn peek_all(&self, address: &Address, now: Instant) -> BTreeMap<String, TypedValue> {
+        let Some(values) = self.values.get(address) else {
+            return BTreeMap::new();
+        };
+        values
+            .keys()
+            .filter_map(|name| Some((name.clone(), self.peek(address, name, now)?)))
+            .collect()
+    }
+
+    /// The specs registered for `function_type`, by state name.
+    pub fn specs(&self, function_type: &FunctionType) -> BTreeMap<String, StateSpec> {
+        self.specs.get(function_type).cloned().unwrap_or_default()
+    }
+}
+
+fn checked_spec(address: &Address, spec: &PersistedValueSpec) -> Result<StateSpec, Error> {
+    let invalid = |problem: String| -> Error {
+        Repr::InvalidStateSpec {
+            address: address.clone(),
+            state: spec.state_name.clone(),
+            problem,
+        }
+        .into()
+    };
+    if spec.state_name.is_empty() {
+        return Err(invalid("an empty name".into()));
+    }
+    let typename = if spec.type_typename.is_empty() {
+        UNSET_TYPENAME.to_owned()
+    } else {
+        spec.type_typename
+            .parse::<FunctionType>()
+            .map_err(|error| invalid(format!("an {error}")))?;
+        spec.type_typename.clone()
+    };
+    let expiration = match &spec.expiration_spec {
+        None => Expiration::Never,
+        Some(expiration) => {
+            let millis = u64::try_from(expiration.expire_after_millis).map_err(|_| {
+                invalid(format!(
+                    "the negative expiration {} ms",
+                    expiration.expire_after_millis
+                ))
+            })?;
+            let ttl = Duration::from_millis(millis);
+            match ExpireMode::try_from(expiration.mode) {
+                Ok(ExpireMode::None) => Expiration::Never,
+                Ok(ExpireMode::AfterWrite) => Expiration::AfterWrite(ttl),
+                Ok(ExpireMode::AfterInvoke) => Expiration::AfterInvoke(ttl),
+                Err(_) => {
+                    return Err(invalid(format!(
+                        "the unknown expiration mode {}",
+                        expiration.mode
+                    )));
+                }
+            }
+        }
+    };
+    Ok(StateSpec {
+        typename,
+        expiration,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statefun_protocol::from_function::ExpirationSpec;
+
+    fn spec(name: &str, typename: &str, mode: ExpireMode, millis: i64) -> PersistedValueSpec {
+        PersistedValueSpec {
+            state_name: name.into(),
+            type_typename: typename.into(),
+            expiration_spec: Some(ExpirationSpec {
+                mode: mode as i32,
+                expire_after_millis: millis,
+            }),
+        }
+    }
+
+    fn modify(name: &str, typename: &str, value: &'static [u8]) -> PersistedValueMutation {
+        PersistedValueMutation {
+            mutation_type: MutationType::Modify as i32,
+            state_name: name.into(),
+            state_value: Some(TypedValue::new(typename, Bytes::from_static(value))),
+        }
+    }
+
+    #[test]
+    fn registered_states_are_sent_with_or_without_value() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        let now = Instant::now();
+        store
+            .register(
+                &address,
+                &[
+                    spec("a", "t/a", ExpireMode::None, 0),
+                    spec("b", "t/b", ExpireMode::None, 0),
+                ],
+            )
+            .unwrap();
+        let mutation = store.check(&address, &modify("a", "t/a", b"1")).unwrap();
+        store.apply(&address, mutation, now);
+        let attached = store.attach(&address, now);
+        assert_eq!(attached.len(), 2);
+        assert_eq!(
+            attached[0].state_value,
+            Some(TypedValue::new("t/a", &b"1"[..]))
+        );
+        assert_eq!(attached[1].state_name, "b");
+        assert_eq!(attached[1].state_value, None);
+    }
+
+    #[test]
+    fn re_announcing_with_another_type_names_both_types() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        store
+            .register(
+                &address,
+                &[spec("seen", "io.statefun.types/int", ExpireMode::None, 0)],
+            )
+            .unwrap();
+        assert_eq!(
+            store
+                .register(
+                    &address,
+                    &[spec("seen", "io.statefun.types/int", ExpireMode::None, 0)]
+                )
+                .unwrap(),
+            0
+        );
+        let error = store
+            .register(
+                &address,
+                &[spec("seen", "io.statefun.types/long", ExpireMode::None, 0)],
+            )
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("io.statefun.types/int") && message.contains("io.statefun.types/long"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn empty_typename_is_unset_and_bad_typename_is_rejected() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        store
+            .register(&address, &[spec("x", "", ExpireMode::None, 0)])
+            .unwrap();
+        assert_eq!(
+            store.specs(&FunctionType::of(&address))["x"].typename,
+            UNSET_TYPENAME
+        );
+        let error = store
+            .register(&address, &[spec("y", "a/b/c", ExpireMode::None, 0)])
+            .unwrap_err();
+        assert!(error.to_string().contains("`a/b/c`"), "{error}");
+    }
+
+    #[test]
+    fn modify_with_another_type_and_unknown_state_are_rejected() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        store
+            .register(&address, &[spec("seen", "t/int", ExpireMode::None, 0)])
+            .unwrap();
+        let error = store
+            .check(&address, &modify("seen", "t/long", b""))
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("`t/int`") && error.to_string().contains("`t/long`"),
+            "{error}"
+        );
+        let error = store
+            .check(&address, &modify("other", "t/int", b""))
+            .unwrap_err();
+        assert!(error.to_string().contains("`other`"), "{error}");
+        let mut unknown = modify("seen", "t/int", b"");
+        unknown.mutation_type = 7;
+        assert!(store.check(&address, &unknown).is_err());
+    }
+
+    #[test]
+    fn after_write_expires_after_the_write_despite_reads() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        let start = Instant::now();
+        store
+            .register(&address, &[spec("s", "t/s", ExpireMode::AfterWrite, 1000)])
+            .unwrap();
+        let mutation = store.check(&address, &modify("s", "t/s", b"v")).unwrap();
+        store.apply(&address, mutation, start);
+        assert!(
+            store.attach(&address, start + Duration::from_millis(999))[0]
+                .state_value
+                .is_some()
+        );
+        assert!(
+            store.attach(&address, start + Duration::from_millis(1000))[0]
+                .state_value
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn after_invoke_is_refreshed_by_each_read() {
+        let address = Address::new("ns", "fn", "a");
+        let mut store = StateStore::default();
+        let start = Instant::now();
+        store
+            .register(&address, &[spec("s", "t/s", ExpireMode::AfterInvoke, 1000)])
+            .unwrap();
+        let mutation = store.check(&address, &modify("s", "t/s", b"v")).unwrap();
+        store.apply(&address, mutation, start);
+        let later = start + Duration::from_millis(900);
+        assert!(store.attach(&address, later)[0].state_value.is_some());
+        assert!(
+            store
+                .peek(&address, "s", later + Duration::from_millis(999))
+                .is_some()
+        );
+        assert!(
+            store
+                .peek(&address, "s", later + Duration::from_millis(1000))
+                .is_none()
+        );
+    }
+}

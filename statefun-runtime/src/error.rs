@@ -1,0 +1,184 @@
+//! The errors that stop the engine: StateFun turns each of them into a job failure.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use statefun_protocol::Address;
+
+use crate::FunctionType;
+use crate::egress::EgressRejection;
+use crate::transport::TransportError;
+
+/// Something a function did, or a call that could not be made, that StateFun treats as a
+/// job failure. The engine stops at the first one and reports it from then on.
+///
+/// Cheap to clone: every waiter of a failed runtime gets the same error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct Error(Arc<Repr>);
+
+/// The category of an [`Error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Every attempt to call a function failed until the call budget ran out.
+    CallFailed,
+    /// A message went to a function type that no endpoint serves.
+    UnknownFunctionType,
+    /// A function sent to an egress that does not exist.
+    UnknownEgress,
+    /// An egress refused a record.
+    EgressRejected,
+    /// A state's type differs from the type it was registered with.
+    StateTypeMismatch,
+    /// A function mutated a state it never declared.
+    UnknownState,
+    /// A function declared a state the runtime cannot register.
+    InvalidStateSpec,
+    /// A mutation of an unknown kind.
+    InvalidMutation,
+    /// A delayed message with a negative delay.
+    NegativeDelay,
+    /// A cancellation without a token.
+    EmptyCancellationToken,
+    /// A delayed message whose token is already pending for the same sender.
+    DuplicateCancellationToken,
+    /// A function reported states missing that it had been sent.
+    MissingStatesLoop,
+    /// A response that lacks a field the protocol requires.
+    MalformedResponse,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Repr {
+    #[error(
+        "calling {address} failed {attempts} time(s) within the call budget of {budget:?}; last failure: {cause}"
+    )]
+    CallFailed {
+        address: Address,
+        attempts: u32,
+        budget: Duration,
+        #[source]
+        cause: TransportError,
+    },
+    #[error("no endpoint serves the function type `{function_type}` of {target}")]
+    UnknownFunctionType {
+        function_type: FunctionType,
+        target: Address,
+    },
+    #[error("{sender} sent a record to the unknown egress `{egress}`")]
+    UnknownEgress { sender: Address, egress: String },
+    #[error("{sender} sent a record the egress `{egress}` rejects: {source}")]
+    EgressRejected {
+        sender: Address,
+        egress: String,
+        #[source]
+        source: EgressRejection,
+    },
+    #[error(
+        "state `{state}` of function type `{function_type}` is registered with type `{registered}`, but {address} {action} type `{found}`"
+    )]
+    StateTypeMismatch {
+        function_type: FunctionType,
+        address: Address,
+        state: String,
+        registered: String,
+        found: String,
+        action: &'static str,
+    },
+    #[error("{address} mutated the state `{state}`, which its function type never declared")]
+    UnknownState { address: Address, state: String },
+    #[error("{address} declared the state `{state}` with {problem}")]
+    InvalidStateSpec {
+        address: Address,
+        state: String,
+        problem: String,
+    },
+    #[error(
+        "{address} sent a mutation of `{state}` with the unknown mutation type {mutation_type}"
+    )]
+    InvalidMutation {
+        address: Address,
+        state: String,
+        mutation_type: i32,
+    },
+    #[error("{sender} sent a delayed message to {target} with the negative delay {delay_ms} ms")]
+    NegativeDelay {
+        sender: Address,
+        target: Address,
+        delay_ms: i64,
+    },
+    #[error("{sender} asked to cancel a delayed message without a cancellation token")]
+    EmptyCancellationToken { sender: Address },
+    #[error(
+        "{sender} sent a delayed message with the cancellation token `{token}`, which is already pending for it"
+    )]
+    DuplicateCancellationToken { sender: Address, token: String },
+    #[error(
+        "{address} reported the states {states:?} missing although they were sent; the function and the runtime disagree on the state names"
+    )]
+    MissingStatesLoop {
+        address: Address,
+        states: Vec<String>,
+    },
+    #[error("{address} answered a response without {what}")]
+    MalformedResponse {
+        address: Address,
+        what: &'static str,
+    },
+}
+
+impl Error {
+    /// The category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match &*self.0 {
+            Repr::CallFailed { .. } => ErrorKind::CallFailed,
+            Repr::UnknownFunctionType { .. } => ErrorKind::UnknownFunctionType,
+            Repr::UnknownEgress { .. } => ErrorKind::UnknownEgress,
+            Repr::EgressRejected { .. } => ErrorKind::EgressRejected,
+            Repr::StateTypeMismatch { .. } => ErrorKind::StateTypeMismatch,
+            Repr::UnknownState { .. } => ErrorKind::UnknownState,
+            Repr::InvalidStateSpec { .. } => ErrorKind::InvalidStateSpec,
+            Repr::InvalidMutation { .. } => ErrorKind::InvalidMutation,
+            Repr::NegativeDelay { .. } => ErrorKind::NegativeDelay,
+            Repr::EmptyCancellationToken { .. } => ErrorKind::EmptyCancellationToken,
+            Repr::DuplicateCancellationToken { .. } => ErrorKind::DuplicateCancellationToken,
+            Repr::MissingStatesLoop { .. } => ErrorKind::MissingStatesLoop,
+            Repr::MalformedResponse { .. } => ErrorKind::MalformedResponse,
+        }
+    }
+
+    /// The function instance the error is about: the one called, or the one whose response
+    /// was at fault.
+    pub fn address(&self) -> &Address {
+        match &*self.0 {
+            Repr::CallFailed { address, .. }
+            | Repr::StateTypeMismatch { address, .. }
+            | Repr::UnknownState { address, .. }
+            | Repr::InvalidStateSpec { address, .. }
+            | Repr::InvalidMutation { address, .. }
+            | Repr::MissingStatesLoop { address, .. }
+            | Repr::MalformedResponse { address, .. } => address,
+            Repr::UnknownFunctionType { target, .. } => target,
+            Repr::UnknownEgress { sender, .. }
+            | Repr::EgressRejected { sender, .. }
+            | Repr::NegativeDelay { sender, .. }
+            | Repr::EmptyCancellationToken { sender }
+            | Repr::DuplicateCancellationToken { sender, .. } => sender,
+        }
+    }
+
+    /// The last transport failure of a [`CallFailed`](ErrorKind::CallFailed) error.
+    pub fn transport_error(&self) -> Option<&TransportError> {
+        match &*self.0 {
+            Repr::CallFailed { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+}
+
+impl From<Repr> for Error {
+    fn from(repr: Repr) -> Self {
+        Self(Arc::new(repr))
+    }
+}

@@ -1,0 +1,137 @@
+//! A local StateFun without Flink: the runtime, its HTTP endpoints and the playground's
+//! ingress and egress servers, all from one module.yaml.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
+use crate::egress::LoggedEgress;
+use crate::playground::{EGRESS_ID, PlaygroundEgress, egress_service, ingress_service, serve};
+use crate::{Runtime, RuntimeBuilder};
+
+/// A running local StateFun: what the `statefun-runtime` binary starts.
+///
+/// ```no_run
+/// use std::net::Ipv4Addr;
+/// use statefun_runtime::config::ModuleConfig;
+/// use statefun_runtime::local::LocalStatefun;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let module = ModuleConfig::load("module.yaml")?;
+/// let local = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+/// println!("ingress on {:?}", local.ingress_addresses());
+/// let failure = local.runtime().failed().await;
+/// eprintln!("{failure}");
+/// local.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub struct LocalStatefun {
+    runtime: Runtime,
+    ingress: Vec<SocketAddr>,
+    egress: Vec<SocketAddr>,
+    stop: watch::Sender<bool>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl LocalStatefun {
+    /// Starts everything `module` declares, listening on `host` (port 0 picks a free port).
+    /// Kafka and Kinesis ingresses are not run; each is logged as a warning.
+    pub async fn start(module: &ModuleConfig, host: IpAddr) -> Result<Self, ConfigError> {
+        let mut builder = RuntimeBuilder::default();
+        for endpoint in &module.endpoints {
+            builder = builder.endpoint(endpoint.functions.clone(), endpoint.endpoint()?);
+        }
+        let (stop, stopped) = watch::channel(false);
+        let mut servers = Vec::new();
+        let mut egress = Vec::new();
+        let mut playground_egress = false;
+        for config in &module.egresses {
+            match config {
+                EgressConfig::Playground { port, topics } => {
+                    if std::mem::replace(&mut playground_egress, true) {
+                        return Err(ConfigError::invalid(
+                            "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
+                        ));
+                    }
+                    let sink = PlaygroundEgress::new(topics.iter().cloned());
+                    let listener = bind(host, *port).await?;
+                    egress.push(
+                        listener
+                            .local_addr()
+                            .map_err(|source| bind_error(host, *port, source))?,
+                    );
+                    servers.push(tokio::spawn(serve(
+                        listener,
+                        egress_service(sink.clone()),
+                        stopped.clone(),
+                    )));
+                    builder = builder.egress(EGRESS_ID, sink);
+                }
+                EgressConfig::Logged { id, format } => {
+                    builder = builder.egress(id.clone(), LoggedEgress::new(id.clone(), *format));
+                }
+            }
+        }
+        let runtime = builder.build();
+        let mut ingress = Vec::new();
+        for config in &module.ingresses {
+            match config {
+                IngressConfig::Playground { port } => {
+                    let listener = bind(host, *port).await?;
+                    ingress.push(
+                        listener
+                            .local_addr()
+                            .map_err(|source| bind_error(host, *port, source))?,
+                    );
+                    servers.push(tokio::spawn(serve(
+                        listener,
+                        ingress_service(runtime.clone()),
+                        stopped.clone(),
+                    )));
+                }
+                IngressConfig::NotRun { kind, id } => tracing::warn!(
+                    "ingress `{id}` ({kind}) is not run: this runtime does not connect to Kafka or Kinesis; send its messages through an io.statefun.playground.v1/ingress instead"
+                ),
+            }
+        }
+        Ok(Self {
+            runtime,
+            ingress,
+            egress,
+            stop,
+            servers,
+        })
+    }
+
+    /// The runtime.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Where the playground ingresses listen, in module order.
+    pub fn ingress_addresses(&self) -> &[SocketAddr] {
+        &self.ingress
+    }
+
+    /// Where the playground egresses listen, in module order.
+    pub fn egress_addresses(&self) -> &[SocketAddr] {
+        &self.egress
+    }
+
+    /// Stops accepting connections and waits for open ones to finish (a few seconds at most).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for server in self.servers {
+            let _ = server.await;
+        }
+    }
+}
+
+async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, ConfigError> {
+    TcpListener::bind((host, port))
+        .await
+        .map_err(|source| bind_error(host, port, source))
+}

@@ -1,0 +1,11 @@
+//! The playground image's local interfaces (`io.statefun.playground.v1/ingress` and
+//! `/egress`), so the upstream playground tutorials run against this runtime unchanged.
+
+mod egress;
+mod ingress;
+mod server;
+
+pub(crate) use egress::egress_service;
+pub use egress::{EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead};
+pub(crate) use ingress::ingress_service;
+pub(crate) use server::serve;
