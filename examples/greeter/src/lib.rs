@@ -1,0 +1,99 @@
+//! The StateFun playground's greeter, in Rust.
+//!
+//! - `example/person` counts the visits of each person (`visits`, an int) and forwards the
+//!   request, with the count, to `example/greeter`;
+//! - `example/greeter` picks a greeting for that count and writes it to the playground
+//!   egress topic `greetings`.
+//!
+//! Messages are JSON `example/GreetRequest`s: `{"name": "Bob"}` from the ingress, with
+//! `"visits"` added by `person`.
+
+pub mod local;
+
+use serde::{Deserialize, Serialize};
+use statefun_sdk::types::{IntType, JsonType};
+use statefun_sdk::{
+    Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder, RequestReplyHandler,
+    TypeName, ValueSpec,
+};
+
+/// The function that counts visits.
+pub const PERSON: TypeName = TypeName::from_static("example/person");
+/// The function that picks the greeting.
+pub const GREETER: TypeName = TypeName::from_static("example/greeter");
+/// The playground's egress, which routes records to topics by their `topic` field.
+pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
+/// The topic the greetings go to.
+pub const GREETINGS_TOPIC: &str = "greetings";
+
+/// A greeting request, and the message between the two functions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GreetRequest {
+    /// Who to greet.
+    pub name: String,
+    /// How often they came, as counted by `example/person`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<i32>,
+}
+
+/// `example/GreetRequest` as JSON, as in the playground tutorials of every language.
+pub const GREET_REQUEST: JsonType<GreetRequest> =
+    JsonType::new(TypeName::from_static("example/GreetRequest"));
+
+/// What the playground egress expects: a topic and the payload text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EgressRecord {
+    /// The playground egress topic.
+    pub topic: String,
+    /// The text `GET /<topic>` answers.
+    pub payload: String,
+}
+
+/// `io.statefun.playground/EgressRecord` as JSON.
+pub const EGRESS_RECORD: JsonType<EgressRecord> =
+    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));
+
+static VISITS: ValueSpec<IntType> = ValueSpec::new("visits", IntType);
+
+async fn person(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    let mut request = message.as_type(&GREET_REQUEST)?;
+    let visits = ctx.storage().get(&VISITS)?.unwrap_or(0) + 1;
+    ctx.storage().set(&VISITS, visits)?;
+
+    request.visits = Some(visits);
+    let id = request.name.clone();
+    ctx.send(MessageBuilder::to(GREETER, id).value(&GREET_REQUEST, &request)?);
+    Ok(())
+}
+
+/// The greeting for someone's `visits`-th visit.
+pub fn greeting(name: &str, visits: i32) -> String {
+    match visits {
+        1 => format!("Welcome {name}"),
+        2 => format!("Nice to see you again {name}"),
+        3 => format!("Third time is a charm {name}"),
+        n => format!("Nice to see you at the {n}-nth time {name}!"),
+    }
+}
+
+async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    let request = message.as_type(&GREET_REQUEST)?;
+    let visits = request
+        .visits
+        .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
+    let record = EgressRecord {
+        topic: GREETINGS_TOPIC.into(),
+        payload: greeting(&request.name, visits),
+    };
+    ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
+    Ok(())
+}
+
+/// Both functions, ready to serve.
+pub fn handler() -> RequestReplyHandler {
+    RequestReplyHandler::builder()
+        .register(FunctionSpec::new(PERSON, person).with_state(&VISITS))
+        .register(FunctionSpec::new(GREETER, greeter))
+        .build()
+        .expect("two function types, each declared once")
+}

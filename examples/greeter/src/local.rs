@@ -1,0 +1,84 @@
+//! The greeter on the embedded reference runtime: functions and runtime in one process.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use statefun_runtime::config::{ConfigError, ModuleConfig};
+use statefun_runtime::local::LocalStatefun;
+use statefun_sdk::http::server::Server;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Where everything listens; port 0 picks a free port.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    /// The functions' HTTP endpoint.
+    pub functions: u16,
+    /// The playground ingress.
+    pub ingress: u16,
+    /// The playground egress.
+    pub egress: u16,
+}
+
+impl Default for Ports {
+    /// The playground's ports: functions 8000, ingress 8090, egress 8091.
+    fn default() -> Self {
+        Ports {
+            functions: 8000,
+            ingress: 8090,
+            egress: 8091,
+        }
+    }
+}
+
+/// The module the embedded runtime runs: `module.yaml`, calling the functions on this host.
+pub fn local_module(functions: SocketAddr, ports: Ports) -> Result<ModuleConfig, ConfigError> {
+    let yaml = include_str!("../module.yaml")
+        .replace(
+            "http://functions:8000/statefun",
+            &format!("http://{functions}/statefun"),
+        )
+        .replace("port: 8090", &format!("port: {}", ports.ingress))
+        .replace("port: 8091", &format!("port: {}", ports.egress));
+    ModuleConfig::parse(&yaml)
+}
+
+/// The functions' server and the local runtime, running.
+pub struct Running {
+    /// The local StateFun.
+    pub statefun: LocalStatefun,
+    /// Where the functions listen.
+    pub functions: SocketAddr,
+    server: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// The playground ingress address.
+    pub fn ingress(&self) -> SocketAddr {
+        self.statefun.ingress_addresses()[0]
+    }
+
+    /// The playground egress address.
+    pub fn egress(&self) -> SocketAddr {
+        self.statefun.egress_addresses()[0]
+    }
+
+    /// Stops the runtime, then the functions.
+    pub async fn shutdown(self) {
+        self.statefun.shutdown().await;
+        self.server.abort();
+    }
+}
+
+/// Starts the functions on 127.0.0.1 and the runtime on all interfaces.
+pub async fn start(ports: Ports) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ports.functions)).await?;
+    let functions = listener.local_addr()?;
+    let server = tokio::spawn(Server::new(crate::handler()).serve(listener));
+    let module = local_module(functions, ports)?;
+    let statefun = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+    Ok(Running {
+        statefun,
+        functions,
+        server,
+    })
+}

@@ -1,0 +1,88 @@
+//! `cargo run -p greeter`: the greeter functions and a local StateFun (the reference
+//! runtime with the playground's ingress on 8090 and egress on 8091) in one process.
+//!
+//! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
+//! StateFun cluster or the playground image (see `module.yaml`).
+
+use std::net::Ipv4Addr;
+
+use clap::Parser;
+use greeter::local::{self, Ports};
+use statefun_sdk::http::server::Server;
+
+/// The StateFun playground greeter, in Rust.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Serve only the functions, for a StateFun cluster elsewhere.
+    #[arg(long)]
+    functions_only: bool,
+    /// The functions' port.
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// The playground ingress port (local mode).
+    #[arg(long, default_value_t = 8090)]
+    ingress_port: u16,
+    /// The playground egress port (local mode).
+    #[arg(long, default_value_t = 8091)]
+    egress_port: u16,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let args = Args::parse();
+
+    if args.functions_only {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, args.port)).await?;
+        println!(
+            "greeter functions on http://{}/statefun",
+            listener.local_addr()?
+        );
+        Server::new(greeter::handler())
+            .serve_with_shutdown(listener, shutdown_signal())
+            .await?;
+        return Ok(());
+    }
+
+    let running = local::start(Ports {
+        functions: args.port,
+        ingress: args.ingress_port,
+        egress: args.egress_port,
+    })
+    .await?;
+    println!("greeter functions on http://{}/statefun", running.functions);
+    println!(
+        "playground ingress on {}, egress on {}",
+        running.ingress(),
+        running.egress()
+    );
+    println!();
+    println!("Try:");
+    println!(
+        "  curl -X PUT -H \"Content-Type: application/vnd.example/GreetRequest\" -d '{{\"name\": \"Bob\"}}' localhost:{}/example/person/Bob",
+        running.ingress().port()
+    );
+    println!(
+        "  curl -X GET localhost:{}/greetings",
+        running.egress().port()
+    );
+    tokio::select! {
+        () = shutdown_signal() => {}
+        failure = running.statefun.runtime().failed() => eprintln!("the runtime stopped: {failure}"),
+    }
+    running.shutdown().await;
+    Ok(())
+}
