@@ -6,12 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use statefun_sdk::types::DoubleType;
-use statefun_sdk::{
-    Context, EgressBuilder, Error, FunctionSpec, Message, StatefulFunction, TypeName, ValueSpec,
-};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, StatefulFunction, TypeName, ValueSpec};
 use tokio::sync::RwLock;
-
-use crate::LOG;
 
 /// Quotes a price, asking the [`QuoteService`].
 pub const QUOTE: TypeName = TypeName::from_static("showcase/quote");
@@ -47,16 +43,14 @@ impl StatefulFunction for Quote {
     async fn invoke(&self, ctx: &mut Context, _message: Message) -> Result<(), Error> {
         let item = ctx.address().id().to_owned();
         let Some(price) = self.service.price(&item).await else {
-            ctx.send_egress(EgressBuilder::to(LOG).string(format!("{item}: no price")));
-            return Ok(());
+            return crate::log(ctx, format!("{item}: no price"));
         };
         let line = match ctx.storage().get(&LAST_PRICE)? {
             Some(last) if last != price => format!("{item}: {price} (was {last})"),
             _ => format!("{item}: {price}"),
         };
         ctx.storage().set(&LAST_PRICE, price)?;
-        ctx.send_egress(EgressBuilder::to(LOG).string(line));
-        Ok(())
+        crate::log(ctx, line)
     }
 }
 

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | [`types`] | built-in, JSON, Protobuf and custom types | `showcase/types` |
 //! | [`messaging`] | sending, replying to the caller, delayed messages and cancellation | `showcase/ping`, `showcase/pong`, `showcase/reminder` |
-//! | [`egress`] | generic, Kafka and Kinesis egress records | `showcase/egress` |
+//! | [`egress`] | generic (the playground's), Kafka and Kinesis egress records | `showcase/egress` |
 //! | [`storage`] | persisted values, TTL, removing | `showcase/session` |
 //! | [`async_work`] | awaiting other work inside a function | `showcase/quote` |
 
@@ -15,10 +15,73 @@ pub mod messaging;
 pub mod storage;
 pub mod types;
 
-use statefun_sdk::{RequestReplyHandler, TypeName};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use statefun_sdk::types::{BoxError, CustomType, JsonType};
+use statefun_sdk::{Context, EgressBuilder, Error, Message, RequestReplyHandler, TypeName};
 
-/// The egress every module writes what it did to, so that a test (or you) can see it.
-pub const LOG: TypeName = TypeName::from_static("showcase/log");
+/// The playground's egress: a generic egress that files JSON records under topics, served
+/// by the playground image and by the reference runtime (`GET /<topic>` on port 8091).
+pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
+
+/// A record for [`PLAYGROUND_EGRESS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EgressRecord {
+    /// The topic.
+    pub topic: String,
+    /// The text `GET /<topic>` answers.
+    pub payload: String,
+}
+
+/// `io.statefun.playground/EgressRecord`, the playground egress's record type.
+pub const EGRESS_RECORD: JsonType<EgressRecord> =
+    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));
+
+/// The topic every module writes what it did to, so that a test (or you) can see it.
+pub const LOG_TOPIC: &str = "log";
+
+fn write_text(text: &String, out: &mut Vec<u8>) -> Result<(), BoxError> {
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+fn read_text(bytes: Bytes) -> Result<String, BoxError> {
+    Ok(String::from_utf8(bytes.to_vec())?)
+}
+
+/// `showcase/Text`: plain UTF-8, what `curl -H "Content-Type: application/vnd.showcase/Text"
+/// -d 'hello'` sends through the playground ingress. (`io.statefun.types/string` carries a
+/// Protobuf `StringWrapper`, which curl cannot easily write.)
+pub const TEXT: CustomType<String> = CustomType::new(
+    TypeName::from_static("showcase/Text"),
+    write_text,
+    read_text,
+);
+
+/// The text of a message: `showcase/Text` from the ingress, or a built-in string from
+/// another function.
+pub fn text_of(message: &Message) -> Result<String, Error> {
+    if message.is(&TEXT) {
+        Ok(message.as_type(&TEXT)?)
+    } else {
+        Ok(message.as_string()?)
+    }
+}
+
+/// Writes `line` to the playground egress topic `topic`.
+pub fn publish(ctx: &mut Context, topic: &str, line: impl Into<String>) -> Result<(), Error> {
+    let record = EgressRecord {
+        topic: topic.into(),
+        payload: line.into(),
+    };
+    ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
+    Ok(())
+}
+
+/// Writes `line` to the topic [`LOG_TOPIC`].
+pub fn log(ctx: &mut Context, line: impl Into<String>) -> Result<(), Error> {
+    publish(ctx, LOG_TOPIC, line)
+}
 
 /// Every function type of the tour.
 pub fn handler(quotes: async_work::QuoteService) -> RequestReplyHandler {

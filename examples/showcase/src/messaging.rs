@@ -4,11 +4,8 @@
 use std::time::Duration;
 
 use statefun_sdk::{
-    CancellationToken, Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder,
-    TypeName,
+    CancellationToken, Context, Error, FunctionSpec, Message, MessageBuilder, TypeName,
 };
-
-use crate::LOG;
 
 /// Sends a ping to `pong` and logs the answer.
 pub const PING: TypeName = TypeName::from_static("showcase/ping");
@@ -21,21 +18,21 @@ async fn ping(ctx: &mut Context, message: Message) -> Result<(), Error> {
     match ctx.caller() {
         // From an ingress: start a round trip to the pong with the same id.
         None => {
-            let text = message.as_string()?;
+            let text = crate::text_of(&message)?;
             let id = ctx.address().id().to_owned();
             ctx.send(MessageBuilder::to(PONG, id).string(text));
         }
         // The pong's reply.
         Some(caller) => {
-            let line = format!("{} answered {:?}", caller, message.as_string()?);
-            ctx.send_egress(EgressBuilder::to(LOG).string(line));
+            let line = format!("{} answered {:?}", caller, crate::text_of(&message)?);
+            crate::log(ctx, line)?;
         }
     }
     Ok(())
 }
 
 async fn pong(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    let text = message.as_string()?;
+    let text = crate::text_of(&message)?;
     if let Some(caller) = ctx.caller().cloned() {
         ctx.send(MessageBuilder::to_address(caller).string(format!("pong: {text}")));
     }
@@ -45,15 +42,13 @@ async fn pong(ctx: &mut Context, message: Message) -> Result<(), Error> {
 async fn reminder(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let token = CancellationToken::new(format!("reminder-{}", ctx.address().id()))?;
     let me = ctx.address().clone();
-    match message.as_string()?.as_str() {
+    match crate::text_of(&message)?.as_str() {
         "remind me" => {
             let later = MessageBuilder::to_address(me).string("time is up");
             ctx.send_after_with_token(Duration::from_secs(60), &token, later)?;
         }
         "never mind" => ctx.cancel_delayed_message(&token),
-        "time is up" => {
-            ctx.send_egress(EgressBuilder::to(LOG).string(format!("reminder for {}", me.id())))
-        }
+        "time is up" => crate::log(ctx, format!("reminder for {}", me.id()))?,
         other => {
             return Err(Error::msg(format!(
                 "the reminder does not understand {other:?}"

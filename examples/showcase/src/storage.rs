@@ -4,9 +4,7 @@
 use std::time::Duration;
 
 use statefun_sdk::types::{IntType, StringType};
-use statefun_sdk::{Context, EgressBuilder, Error, FunctionSpec, Message, TypeName, ValueSpec};
-
-use crate::LOG;
+use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName, ValueSpec};
 
 /// Keeps a session per user.
 pub const SESSION: TypeName = TypeName::from_static("showcase/session");
@@ -19,7 +17,7 @@ static LOGINS: ValueSpec<IntType> = ValueSpec::new("logins", IntType);
 
 async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let user = ctx.address().id().to_owned();
-    let line = match message.as_string()?.as_str() {
+    let line = match crate::text_of(&message)?.as_str() {
         "login" => {
             let logins = ctx.storage().get(&LOGINS)?.unwrap_or(0) + 1;
             ctx.storage().set(&LOGINS, logins)?;
@@ -37,8 +35,7 @@ async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
         },
         other => return Err(Error::msg(format!("unknown command {other:?}"))),
     };
-    ctx.send_egress(EgressBuilder::to(LOG).string(line));
-    Ok(())
+    crate::log(ctx, line)
 }
 
 /// `showcase/session`.

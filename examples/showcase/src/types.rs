@@ -4,9 +4,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use statefun_sdk::types::{BoxError, CustomType, JsonType, ProtobufType};
-use statefun_sdk::{Context, EgressBuilder, Error, FunctionSpec, Message, TypeName};
-
-use crate::LOG;
+use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName};
 
 /// The function type of this module.
 pub const TYPES: TypeName = TypeName::from_static("showcase/types");
@@ -84,8 +82,7 @@ async fn describe(ctx: &mut Context, message: Message) -> Result<(), Error> {
     } else {
         format!("something of type {}", message.typename())
     };
-    ctx.send_egress(EgressBuilder::to(LOG).string(description));
-    Ok(())
+    crate::log(ctx, description)
 }
 
 /// `showcase/types`.

@@ -1,0 +1,89 @@
+use serde_json::json;
+use statefun_sdk::types::{DoubleType, IntType, JsonType};
+use statefun_sdk::{
+    Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder, TypeName, ValueSpec,
+};
+
+use crate::messages::{
+    Alert, EGRESS_RECORD, EgressRecord, FEATURE_VECTOR, FRAUD_COUNT_REPLY, FRAUD_SCORE,
+    FeatureVector, MERCHANT_SCORE_REPLY, QUERY, Query, TRANSACTION, Transaction,
+};
+use crate::{ALERT_THRESHOLD, ALERTS_TOPIC, FRAUD_COUNT, MERCHANT_SCORE, MODEL, PLAYGROUND_EGRESS};
+
+/// One instance per transaction: gathers its features, asks the model, raises alerts.
+pub const TRANSACTION_MANAGER: TypeName = TypeName::from_static("fraud/transaction-manager");
+
+static TRANSACTION_STATE: ValueSpec<JsonType<Transaction>> = ValueSpec::new(
+    "transaction",
+    JsonType::new(TypeName::from_static("fraud/Transaction")),
+);
+static FRAUDS: ValueSpec<IntType> = ValueSpec::new("fraud_count", IntType);
+static MERCHANT: ValueSpec<DoubleType> = ValueSpec::new("merchant_score", DoubleType);
+
+async fn manager(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    if message.is(&TRANSACTION) {
+        let transaction = message.as_type(&TRANSACTION)?;
+        ctx.send(MessageBuilder::to(FRAUD_COUNT, &transaction.account).value(&QUERY, &Query {})?);
+        ctx.send(
+            MessageBuilder::to(MERCHANT_SCORE, &transaction.merchant).value(&QUERY, &Query {})?,
+        );
+        ctx.storage().set(&TRANSACTION_STATE, &transaction)?;
+        return Ok(());
+    }
+    if message.is(&FRAUD_SCORE) {
+        let score = message.as_type(&FRAUD_SCORE)?.score;
+        let transaction = ctx
+            .storage()
+            .get(&TRANSACTION_STATE)?
+            .ok_or_else(|| Error::msg("a score without a transaction"))?;
+        if score > ALERT_THRESHOLD {
+            let alert = Alert { transaction, score };
+            let record = EgressRecord {
+                topic: ALERTS_TOPIC.into(),
+                payload: json!(alert).to_string(),
+            };
+            ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
+        }
+        // The transaction is decided: nothing of it needs to stay.
+        ctx.storage().remove(&TRANSACTION_STATE)?;
+        ctx.storage().remove(&FRAUDS)?;
+        ctx.storage().remove(&MERCHANT)?;
+        return Ok(());
+    }
+    if message.is(&FRAUD_COUNT_REPLY) {
+        let count = message.as_type(&FRAUD_COUNT_REPLY)?.count;
+        ctx.storage().set(&FRAUDS, i32::try_from(count)?)?;
+    } else if message.is(&MERCHANT_SCORE_REPLY) {
+        ctx.storage()
+            .set(&MERCHANT, message.as_type(&MERCHANT_SCORE_REPLY)?.score)?;
+    } else {
+        return Err(Error::msg(format!(
+            "fraud/transaction-manager does not take {}",
+            message.typename()
+        )));
+    }
+    // Both answers may arrive in either order; the model is asked once both are in.
+    let storage = ctx.storage();
+    if let (Some(frauds), Some(merchant_score), Some(transaction)) = (
+        storage.get(&FRAUDS)?,
+        storage.get(&MERCHANT)?,
+        storage.get(&TRANSACTION_STATE)?,
+    ) {
+        let features = FeatureVector {
+            fraud_count: u32::try_from(frauds)?,
+            merchant_score,
+            amount: transaction.amount,
+        };
+        ctx.send(
+            MessageBuilder::to(MODEL, &transaction.account).value(&FEATURE_VECTOR, &features)?,
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn spec() -> FunctionSpec {
+    FunctionSpec::new(TRANSACTION_MANAGER, manager)
+        .with_state(&TRANSACTION_STATE)
+        .with_state(&FRAUDS)
+        .with_state(&MERCHANT)
+}
