@@ -169,6 +169,10 @@ pub(crate) struct Engine {
 struct Mailbox {
     endpoint: Arc<Endpoint>,
     in_flight: Arc<[Invocation]>,
+    /// The state names the request in flight carried: a function may only call those
+    /// missing if it is confused, while states registered after the request was sent (by
+    /// another address of the same type) are legitimately missing from it.
+    sent_states: Vec<String>,
     backlog: Vec<Invocation>,
     blocked: bool,
 }
@@ -380,6 +384,7 @@ impl Engine {
             Mailbox {
                 endpoint,
                 in_flight: Arc::clone(&batch),
+                sent_states: Vec::new(),
                 backlog: Vec::new(),
                 blocked: false,
             },
@@ -394,10 +399,12 @@ impl Engine {
         };
         mailbox.in_flight = Arc::clone(&batch);
         let endpoint = Arc::clone(&mailbox.endpoint);
+        let state = self.states.attach(&target, Instant::now());
+        mailbox.sent_states = state.iter().map(|value| value.state_name.clone()).collect();
         let request = ToFunction {
             request: Some(Request::Invocation(InvocationBatchRequest {
                 target: Some(target.clone()),
-                state: self.states.attach(&target, Instant::now()),
+                state,
                 invocations: batch.to_vec(),
             })),
         };
@@ -422,8 +429,17 @@ impl Engine {
         batch: Arc<[Invocation]>,
         context: IncompleteInvocationContext,
     ) -> Result<(), Error> {
+        let sent = self
+            .mailboxes
+            .get(target)
+            .map(|mailbox| mailbox.sent_states.as_slice())
+            .unwrap_or_default();
+        let reported_sent_states_missing = context
+            .missing_values
+            .iter()
+            .any(|spec| sent.contains(&spec.state_name));
         let added = self.states.register(target, &context.missing_values)?;
-        if added == 0 {
+        if reported_sent_states_missing || (added == 0 && context.missing_values.is_empty()) {
             return Err(Repr::MissingStatesLoop {
                 address: target.clone(),
                 states: context
