@@ -4,6 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The runtime's interoperability test needs the official Python SDK. Without it (no
+# python3, no package registry) that one test says it is skipped; in CI it fails instead.
+if [ -z "${STATEFUN_PYTHON:-}" ]; then
+    if python="$(./scripts/python-sdk-venv.sh)"; then
+        export STATEFUN_PYTHON="${python}"
+    elif [ "${CI:-}" = "true" ]; then
+        echo "could not set up the Python SDK venv" >&2
+        exit 1
+    else
+        echo "warning: no Python SDK venv; the Python interoperability test will be skipped" >&2
+    fi
+fi
+
 echo "==> cargo fmt --all --check"
 cargo fmt --all --check
 

@@ -8,3 +8,8 @@ mod semantic;
 mod wire_scan;
 
 pub use semantic::semantic_diff;
+
+/// The README's Rust snippets, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
