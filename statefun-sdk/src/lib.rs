@@ -268,9 +268,25 @@
 //! # }
 //! ```
 //!
-//! To run functions end to end without a Flink cluster, with the runtime's side of the
-//! protocol (batching, state, delayed messages, egress) played locally, use the reference
-//! runtime of this project, the `statefun-runtime` crate.
+//! To run functions end to end without a Flink cluster, use the reference runtime of this
+//! project, the [`statefun-runtime`](https://docs.rs/statefun-runtime) crate, as a
+//! dev-dependency: its `Harness` plays the runtime's side of the protocol (batching, state
+//! registration, delayed messages, expiry, egress) over your handler in process, on virtual
+//! time:
+//!
+//! ```rust,ignore
+//! let harness = statefun_runtime::Harness::builder()
+//!     .service("example/*", handler.into_service())
+//!     .egress("example/greetings")
+//!     .build()?;
+//! harness.send(Address::new("example", "greeter", "bob"), argument).await?;
+//! harness.run_until_quiescent().await?;
+//! assert_eq!(harness.egress("example/greetings").len(), 1);
+//! harness.advance(Duration::from_secs(86_400)).await?; // the delayed reminder fires
+//! ```
+//!
+//! (`ignore`d here because the SDK cannot depend on the runtime; the same code is compiled
+//! in the repository's README and tests.)
 //!
 //! # Cargo features
 //!
