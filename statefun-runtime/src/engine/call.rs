@@ -1,5 +1,9 @@
 //! One call to a function: attempts with exponential backoff within the call budget.
 
+use std::any::Any;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,7 +12,7 @@ use statefun_protocol::{Address, FromFunction};
 use tokio::time::Instant;
 
 use crate::error::{Error, Repr};
-use crate::transport::{FunctionTransport, TransportError};
+use crate::transport::{CallFuture, FunctionTransport, TransportError};
 
 /// The first backoff; it doubles after every failed attempt, as in StateFun's async transport.
 const FIRST_BACKOFF: Duration = Duration::from_millis(2);
@@ -54,21 +58,41 @@ async fn attempt(
     request: Bytes,
     within: Duration,
 ) -> Result<FromFunction, TransportError> {
-    // On a task of its own, so a transport that panics fails this attempt instead of
-    // leaving the address in flight forever.
-    let call = tokio::spawn(transport.call(target, request));
-    let abort = call.abort_handle();
+    let call = catch_panic(|| transport.call(target, request));
     let body = match tokio::time::timeout(within, call).await {
         Ok(Ok(outcome)) => outcome?,
-        Ok(Err(join_error)) => {
+        Ok(Err(panic)) => {
             return Err(TransportError::request(format!(
-                "the transport panicked: {join_error}"
+                "the transport panicked: {}",
+                panic_message(&*panic)
             )));
         }
-        Err(_) => {
-            abort.abort();
-            return Err(TransportError::timeout(within));
-        }
+        Err(_) => return Err(TransportError::timeout(within)),
     };
     FromFunction::decode(body).map_err(TransportError::decode)
+}
+
+/// Runs the transport's call and its future, turning a panic in either into an error, so
+/// a transport that panics fails this attempt instead of leaving the address in flight
+/// forever. (Catching in place costs nothing, where a task per attempt cost a spawn.)
+fn catch_panic(
+    call: impl FnOnce() -> CallFuture,
+) -> impl Future<Output = Result<Result<Bytes, TransportError>, Box<dyn Any + Send>>> {
+    let mut call = panic::catch_unwind(AssertUnwindSafe(call)).map_err(Some);
+    std::future::poll_fn(move |cx| match &mut call {
+        Ok(future) => match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(outcome)) => Poll::Ready(Ok(outcome)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        },
+        Err(panic) => Poll::Ready(Err(panic.take().expect("not polled after completion"))),
+    })
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }

@@ -9,11 +9,10 @@ use statefun_protocol::from_function::InvocationResponse;
 use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
+use super::Engine;
 use super::delayed::DelayedMessage;
 use super::endpoint::Endpoint;
 use super::state::CheckedMutation;
-use super::{Engine, Routes};
-use crate::FunctionType;
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 
@@ -55,7 +54,7 @@ impl Engine {
             let target = message
                 .target
                 .ok_or_else(|| malformed("a message target"))?;
-            let endpoint = self.routes.find(&target)?;
+            let endpoint = Arc::clone(self.routes.find(&target)?);
             messages.push((target, endpoint, message.argument.unwrap_or_default()));
         }
 
@@ -87,7 +86,7 @@ impl Engine {
                     delay_ms: invocation.delay_in_ms,
                 })
             })?;
-            let endpoint = self.routes.find(&target)?;
+            let endpoint = Arc::clone(self.routes.find(&target)?);
             let token = (!token.is_empty()).then_some(token);
             if let Some(token) = &token {
                 let pending = added.contains(token)
@@ -144,23 +143,5 @@ impl Engine {
             egress,
             mutations,
         })
-    }
-}
-
-impl Routes {
-    /// The endpoint serving `target`'s function type: an exact `ns/name` entry wins over `ns/*`.
-    pub(crate) fn find(&self, target: &Address) -> Result<Arc<Endpoint>, Error> {
-        let function_type = FunctionType::of(target);
-        self.exact
-            .get(&function_type)
-            .or_else(|| self.namespaces.get(function_type.namespace()))
-            .cloned()
-            .ok_or_else(|| {
-                Repr::UnknownFunctionType {
-                    function_type,
-                    target: target.clone(),
-                }
-                .into()
-            })
     }
 }

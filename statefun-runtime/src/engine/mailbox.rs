@@ -1,0 +1,241 @@
+//! Per-address mailboxes: one request in flight, the invocations that arrive meanwhile
+//! queued behind it and sent as the next batch, and what a response does to them.
+//!
+//! Invocations are encoded (as `InvocationBatchRequest.invocations` entries) when they are
+//! queued, so a batch is sent by copying bytes, and a request is never re-encoded from
+//! prost structs: its invocations stay in it for a resend or the delivery record.
+
+use std::mem;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use prost::Message;
+use statefun_protocol::Address;
+use statefun_protocol::from_function::{IncompleteInvocationContext, InvocationResponse};
+use statefun_protocol::to_function::InvocationBatchRequest;
+use tokio::time::Instant;
+
+use super::encode::{self, InvocationEntry};
+use super::endpoint::Endpoint;
+use super::response::{DelayedAction, Plan};
+use super::state::StateStore;
+use super::{DeliveredBatch, Engine, Shared, call};
+use crate::error::{Error, Repr};
+
+pub(crate) struct Mailbox {
+    endpoint: Arc<Endpoint>,
+    /// The `ToFunction` in flight, and where its invocation entries start.
+    in_flight: Bytes,
+    invocations_at: usize,
+    /// How many registered states the request in flight carried: a function may only
+    /// call those missing if it is confused, while states registered after the request was
+    /// sent (by another address of the same type) are legitimately missing from it.
+    sent_states: usize,
+    /// Invocation entries waiting behind the request in flight, and how many there are.
+    backlog: Vec<u8>,
+    backlog_len: usize,
+    blocked: bool,
+}
+
+impl Mailbox {
+    pub fn backlog_len(&self) -> usize {
+        self.backlog_len
+    }
+
+    /// The invocations of the request in flight.
+    fn in_flight_invocations(&self) -> Bytes {
+        self.in_flight.slice(self.invocations_at..)
+    }
+}
+
+impl Engine {
+    /// Queues an invocation for `target`: sent at once if the address is idle, else added
+    /// to its backlog.
+    pub(super) fn enqueue(
+        &mut self,
+        shared: &Arc<Shared>,
+        target: Address,
+        endpoint: &Arc<Endpoint>,
+        invocation: InvocationEntry<'_>,
+    ) {
+        if let Some(mailbox) = self.mailboxes.get_mut(&target) {
+            invocation.put(&mut mailbox.backlog);
+            mailbox.backlog_len += 1;
+            let at_limit = mailbox
+                .endpoint
+                .max_backlog()
+                .is_some_and(|limit| mailbox.backlog_len >= limit);
+            if at_limit && !mailbox.blocked {
+                mailbox.blocked = true;
+                self.blocked += 1;
+            }
+            return;
+        }
+        let target = Arc::new(target);
+        let mut mailbox = Mailbox {
+            endpoint: Arc::clone(endpoint),
+            in_flight: Bytes::new(),
+            invocations_at: 0,
+            sent_states: 0,
+            backlog: Vec::new(),
+            backlog_len: 0,
+            blocked: false,
+        };
+        let mut entries = mem::take(&mut self.entries_scratch);
+        entries.clear();
+        invocation.put(&mut entries);
+        send_batch(
+            &mut self.states,
+            &mut self.states_scratch,
+            shared,
+            &target,
+            &mut mailbox,
+            &entries,
+        );
+        self.entries_scratch = entries;
+        self.mailboxes.insert(target, mailbox);
+    }
+
+    pub(super) fn register_and_resend(
+        &mut self,
+        shared: &Arc<Shared>,
+        target: &Arc<Address>,
+        context: IncompleteInvocationContext,
+    ) -> Result<(), Error> {
+        let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
+            return Ok(());
+        };
+        let reported_sent_states_missing = context.missing_values.iter().any(|spec| {
+            self.states
+                .was_sent(target, &spec.state_name, mailbox.sent_states)
+        });
+        let added = self.states.register(target, &context.missing_values)?;
+        if reported_sent_states_missing || (added == 0 && context.missing_values.is_empty()) {
+            return Err(Repr::MissingStatesLoop {
+                address: Address::clone(target),
+                states: context
+                    .missing_values
+                    .into_iter()
+                    .map(|spec| spec.state_name)
+                    .collect(),
+            }
+            .into());
+        }
+        tracing::debug!(%target, added, "registered missing states, sending the batch again");
+        let invocations = mailbox.in_flight_invocations();
+        send_batch(
+            &mut self.states,
+            &mut self.states_scratch,
+            shared,
+            target,
+            mailbox,
+            &invocations,
+        );
+        Ok(())
+    }
+
+    pub(super) fn apply_and_continue(
+        &mut self,
+        shared: &Arc<Shared>,
+        target: &Arc<Address>,
+        response: InvocationResponse,
+    ) -> Result<(), Error> {
+        let now = Instant::now();
+        let plan = self.check_response(target, response, now)?;
+        self.apply(shared, target, plan, now);
+        let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
+            return Ok(());
+        };
+        if let Some(delivered) = &mut self.delivered {
+            let invocations = InvocationBatchRequest::decode(mailbox.in_flight_invocations())
+                .expect("the engine encodes the invocations it sends")
+                .invocations;
+            delivered.push(DeliveredBatch {
+                target: Address::clone(target),
+                invocations,
+            });
+        }
+        if mailbox.blocked {
+            mailbox.blocked = false;
+            self.blocked -= 1;
+            if self.blocked == 0 {
+                self.wake_waiters = true;
+            }
+        }
+        if mailbox.backlog_len == 0 {
+            self.mailboxes.remove(&**target);
+            if self.mailboxes.is_empty() {
+                self.wake_waiters = true;
+            }
+        } else {
+            let backlog = mem::take(&mut mailbox.backlog);
+            mailbox.backlog_len = 0;
+            send_batch(
+                &mut self.states,
+                &mut self.states_scratch,
+                shared,
+                target,
+                mailbox,
+                &backlog,
+            );
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, shared: &Arc<Shared>, sender: &Address, plan: Plan, now: Instant) {
+        for (target, endpoint, argument) in plan.messages {
+            let invocation = InvocationEntry {
+                caller: Some(sender),
+                argument: (&argument).into(),
+            };
+            self.enqueue(shared, target, &endpoint, invocation);
+        }
+        let earliest_before = self.delayed.next_deadline();
+        for action in plan.delayed {
+            match action {
+                DelayedAction::Schedule { at, message } => self.delayed.schedule(at, *message),
+                DelayedAction::Cancel { token } => self.delayed.cancel(sender, &token),
+            }
+        }
+        if self.delayed.next_deadline() != earliest_before {
+            shared.timer_wake.notify_one();
+        }
+        for (sink, value) in plan.egress {
+            sink.accept(value);
+        }
+        for mutation in plan.mutations {
+            self.states.apply(sender, mutation, now);
+        }
+    }
+}
+
+/// Sends `invocations` (encoded entries) to `target` with every registered state attached
+/// as of now, on a task of its own; the task reports back through [`Shared::complete`].
+fn send_batch(
+    states: &mut StateStore,
+    scratch: &mut Vec<u8>,
+    shared: &Arc<Shared>,
+    target: &Arc<Address>,
+    mailbox: &mut Mailbox,
+    invocations: &[u8],
+) {
+    scratch.clear();
+    mailbox.sent_states = states.attach(target, Instant::now(), scratch);
+    let (request, invocations_at) = encode::request(target, scratch, invocations);
+    mailbox.in_flight = Bytes::from(request);
+    mailbox.invocations_at = invocations_at;
+    let body = mailbox.in_flight.clone();
+    let endpoint = Arc::clone(&mailbox.endpoint);
+    let target = Arc::clone(target);
+    let shared = Arc::clone(shared);
+    tokio::spawn(async move {
+        let outcome = call::call_with_retries(
+            endpoint.transport.as_ref(),
+            &target,
+            body,
+            endpoint.call_budget,
+        )
+        .await;
+        shared.complete(&target, outcome);
+    });
+}
