@@ -7,7 +7,7 @@ use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
 use super::endpoint::Endpoint;
-use super::fast_map::FastMap;
+use crate::fast_map::FastMap;
 
 /// A delayed message that is due or pending.
 #[derive(Clone)]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use statefun_protocol::Address;
 
 use super::endpoint::Endpoint;
-use super::fast_map::{FastMap, TypeMap};
 use crate::error::{Error, Repr};
+use crate::fast_map::{FastMap, TypeMap};
 use crate::{FunctionSelector, FunctionType};
 
 #[derive(Default)]

@@ -12,9 +12,9 @@ use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
 use super::encode::{self, ValueRef};
-use super::fast_map::{FastMap, TypeMap};
 use crate::FunctionType;
 use crate::error::{Error, Repr};
+use crate::fast_map::{FastMap, TypeMap};
 
 /// The typename StateFun gives a state declared without one.
 const UNSET_TYPENAME: &str = "io.statefun.types/unset";

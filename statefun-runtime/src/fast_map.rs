@@ -1,4 +1,4 @@
-//! Hash maps for the engine's lookups, which run several times per message.
+//! Hash maps for lookups that run for every message: the engine's, the HTTP client's.
 //!
 //! std's SipHash was ~8% of the runtime's instructions per message over HTTP. foldhash
 //! hashes short keys such as addresses several times faster; it is already in the
