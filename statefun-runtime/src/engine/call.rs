@@ -1,8 +1,10 @@
-//! One call to a function: attempts with exponential backoff within the call budget.
+//! Calls to functions: attempts with exponential backoff within the call budget, on
+//! tasks that live as long as there are calls for them.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -11,6 +13,8 @@ use prost::Message;
 use statefun_protocol::{Address, FromFunction};
 use tokio::time::Instant;
 
+use super::Shared;
+use super::endpoint::Endpoint;
 use crate::error::{Error, Repr};
 use crate::transport::{CallFuture, FunctionTransport, TransportError};
 
@@ -18,6 +22,35 @@ use crate::transport::{CallFuture, FunctionTransport, TransportError};
 const FIRST_BACKOFF: Duration = Duration::from_millis(2);
 /// Below this much budget no attempt is worth starting.
 const MIN_ATTEMPT: Duration = Duration::from_millis(1);
+
+/// A request ready to be sent to `target`.
+pub(super) struct Call {
+    pub target: Arc<Address>,
+    pub endpoint: Arc<Endpoint>,
+    pub request: Bytes,
+}
+
+/// Runs `call`, then one of the calls its response started, and so on: a chain of
+/// messages runs on one task instead of a spawn per call. The other calls a response
+/// starts get tasks of their own.
+pub(super) async fn run(shared: Arc<Shared>, mut call: Call) {
+    loop {
+        let outcome = call_with_retries(
+            call.endpoint.transport.as_ref(),
+            &call.target,
+            call.request,
+            call.endpoint.call_budget,
+        )
+        .await;
+        let Some(next) = shared.complete(&call.target, outcome) else {
+            return;
+        };
+        call = next;
+        // Functions in process may answer without ever making this task wait: give the
+        // other tasks their turn now and then.
+        tokio::task::consume_budget().await;
+    }
+}
 
 /// Sends `request` until the function gives a decodable answer or `budget` runs out. Every
 /// attempt sends the very same bytes, so a batch is never altered by a retry.

@@ -15,11 +15,12 @@ use statefun_protocol::from_function::{IncompleteInvocationContext, InvocationRe
 use statefun_protocol::to_function::InvocationBatchRequest;
 use tokio::time::Instant;
 
+use super::call::Call;
 use super::encode::{self, InvocationEntry};
 use super::endpoint::Endpoint;
 use super::response::{DelayedAction, Plan};
 use super::state::StateStore;
-use super::{DeliveredBatch, Engine, Shared, call};
+use super::{DeliveredBatch, Engine, Shared};
 use crate::error::{Error, Repr};
 
 pub(crate) struct Mailbox {
@@ -53,7 +54,6 @@ impl Engine {
     /// to its backlog.
     pub(super) fn enqueue(
         &mut self,
-        shared: &Arc<Shared>,
         target: Address,
         endpoint: &Arc<Endpoint>,
         invocation: InvocationEntry<'_>,
@@ -87,7 +87,7 @@ impl Engine {
         send_batch(
             &mut self.states,
             &mut self.states_scratch,
-            shared,
+            &mut self.start,
             &target,
             &mut mailbox,
             &entries,
@@ -98,7 +98,6 @@ impl Engine {
 
     pub(super) fn register_and_resend(
         &mut self,
-        shared: &Arc<Shared>,
         target: &Arc<Address>,
         context: IncompleteInvocationContext,
     ) -> Result<(), Error> {
@@ -126,7 +125,7 @@ impl Engine {
         send_batch(
             &mut self.states,
             &mut self.states_scratch,
-            shared,
+            &mut self.start,
             target,
             mailbox,
             &invocations,
@@ -173,7 +172,7 @@ impl Engine {
             send_batch(
                 &mut self.states,
                 &mut self.states_scratch,
-                shared,
+                &mut self.start,
                 target,
                 mailbox,
                 &backlog,
@@ -188,7 +187,7 @@ impl Engine {
                 caller: Some(sender),
                 argument: (&argument).into(),
             };
-            self.enqueue(shared, target, &endpoint, invocation);
+            self.enqueue(target, &endpoint, invocation);
         }
         let earliest_before = self.delayed.next_deadline();
         for action in plan.delayed {
@@ -209,12 +208,12 @@ impl Engine {
     }
 }
 
-/// Sends `invocations` (encoded entries) to `target` with every registered state attached
-/// as of now, on a task of its own; the task reports back through [`Shared::complete`].
+/// Makes the request carrying `invocations` (encoded entries) to `target`, with every
+/// registered state attached as of now, and adds it to the calls to `start`.
 fn send_batch(
     states: &mut StateStore,
     scratch: &mut Vec<u8>,
-    shared: &Arc<Shared>,
+    start: &mut Vec<Call>,
     target: &Arc<Address>,
     mailbox: &mut Mailbox,
     invocations: &[u8],
@@ -224,18 +223,9 @@ fn send_batch(
     let (request, invocations_at) = encode::request(target, scratch, invocations);
     mailbox.in_flight = Bytes::from(request);
     mailbox.invocations_at = invocations_at;
-    let body = mailbox.in_flight.clone();
-    let endpoint = Arc::clone(&mailbox.endpoint);
-    let target = Arc::clone(target);
-    let shared = Arc::clone(shared);
-    tokio::spawn(async move {
-        let outcome = call::call_with_retries(
-            endpoint.transport.as_ref(),
-            &target,
-            body,
-            endpoint.call_budget,
-        )
-        .await;
-        shared.complete(&target, outcome);
+    start.push(Call {
+        target: Arc::clone(target),
+        endpoint: Arc::clone(&mailbox.endpoint),
+        request: mailbox.in_flight.clone(),
     });
 }

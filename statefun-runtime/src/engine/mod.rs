@@ -86,6 +86,7 @@ impl RuntimeBuilder {
                 failure: None,
                 delivered: self.record_deliveries.then(Vec::new),
                 wake_waiters: false,
+                start: Vec::new(),
                 states_scratch: Vec::new(),
                 entries_scratch: Vec::new(),
             }),
@@ -162,6 +163,8 @@ pub(crate) struct Engine {
     /// the last blocked backlog or the last mailbox gone. Waking them for every response
     /// would cost a poll of each waiter per message.
     wake_waiters: bool,
+    /// Calls made and not running yet; see [`Shared::start_calls`].
+    start: Vec<call::Call>,
     /// Buffers reused by every request, for its state and invocation entries.
     states_scratch: Vec<u8>,
     entries_scratch: Vec<u8>,
@@ -194,7 +197,8 @@ impl Runtime {
                         caller: None,
                         argument: (&argument).into(),
                     };
-                    engine.enqueue(&self.shared, target, &endpoint, invocation);
+                    engine.enqueue(target, &endpoint, invocation);
+                    self.shared.start_calls(&mut engine);
                     return Ok(());
                 }
             }
@@ -290,18 +294,30 @@ impl Shared {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Handles the outcome of the call in flight to `target`.
-    fn complete(self: &Arc<Self>, target: &Arc<Address>, outcome: Result<FromFunction, Error>) {
+    /// Runs the calls the engine made, each on a task of its own.
+    fn start_calls(self: &Arc<Self>, engine: &mut Engine) {
+        for call in engine.start.drain(..) {
+            tokio::spawn(call::run(Arc::clone(self), call));
+        }
+    }
+
+    /// Handles the outcome of the call in flight to `target`, and returns a call it made
+    /// for the caller's task to run next.
+    fn complete(
+        self: &Arc<Self>,
+        target: &Arc<Address>,
+        outcome: Result<FromFunction, Error>,
+    ) -> Option<call::Call> {
         let mut engine = self.lock();
         if engine.failure.is_some() {
             // A failed job applies nothing more.
-            return;
+            return None;
         }
         let result = match outcome {
             Err(failure) => Err(failure),
             Ok(FromFunction {
                 response: Some(Response::IncompleteInvocationContext(context)),
-            }) => engine.register_and_resend(self, target, context),
+            }) => engine.register_and_resend(target, context),
             Ok(FromFunction { response }) => {
                 let response = match response {
                     Some(Response::InvocationResult(result)) => result,
@@ -315,11 +331,14 @@ impl Shared {
             engine.failure = Some(failure);
             engine.wake_waiters = true;
         }
+        let next = engine.start.pop();
+        self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);
         drop(engine);
         if wake {
             self.changed.notify_waiters();
         }
+        next
     }
 
     fn fire_due_timers(self: &Arc<Self>) -> Option<Instant> {
@@ -334,8 +353,9 @@ impl Shared {
                 caller: Some(&message.sender),
                 argument: (&message.argument).into(),
             };
-            engine.enqueue(self, message.target, &message.endpoint, invocation);
+            engine.enqueue(message.target, &message.endpoint, invocation);
         }
+        self.start_calls(&mut engine);
         let next = engine.delayed.next_deadline();
         drop(engine);
         if fired {
