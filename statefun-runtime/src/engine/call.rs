@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -11,38 +12,45 @@ use std::time::Duration;
 use bytes::Bytes;
 use prost::Message;
 use statefun_protocol::{Address, FromFunction};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::Shared;
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, Transport};
 use crate::error::{Error, Repr};
-use crate::transport::{CallFuture, FunctionTransport, TransportError};
+use crate::transport::TransportError;
 
 /// The first backoff; it doubles after every failed attempt, as in StateFun's async transport.
 const FIRST_BACKOFF: Duration = Duration::from_millis(2);
 /// Below this much budget no attempt is worth starting.
 const MIN_ATTEMPT: Duration = Duration::from_millis(1);
 
-/// A request ready to be sent to `target`.
+/// A request ready to be sent to `target`; it goes back to the engine with its outcome.
 pub(super) struct Call {
     pub target: Arc<Address>,
     pub endpoint: Arc<Endpoint>,
+    /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
+    pub invocations_at: usize,
+}
+
+impl Call {
+    /// The invocation entries of the request.
+    pub fn invocations(&self) -> &[u8] {
+        &self.request[self.invocations_at..]
+    }
 }
 
 /// Runs `call`, then one of the calls its response started, and so on: a chain of
 /// messages runs on one task instead of a spawn per call. The other calls a response
 /// starts get tasks of their own.
 pub(super) async fn run(shared: Arc<Shared>, mut call: Call) {
+    // One timer for every call of this task: moving a deadline later is an atomic update
+    // in Tokio, where a timer per attempt took the timer driver's lock twice.
+    let timer = tokio::time::sleep_until(deadline(call.endpoint.call_budget));
+    tokio::pin!(timer);
     loop {
-        let outcome = call_with_retries(
-            call.endpoint.transport.as_ref(),
-            &call.target,
-            call.request,
-            call.endpoint.call_budget,
-        )
-        .await;
-        let Some(next) = shared.complete(&call.target, outcome) else {
+        let outcome = call_with_retries(&call, timer.as_mut()).await;
+        let Some(next) = shared.complete(call, outcome) else {
             return;
         };
         call = next;
@@ -52,20 +60,22 @@ pub(super) async fn run(shared: Arc<Shared>, mut call: Call) {
     }
 }
 
-/// Sends `request` until the function gives a decodable answer or `budget` runs out. Every
-/// attempt sends the very same bytes, so a batch is never altered by a retry.
-pub(crate) async fn call_with_retries(
-    transport: &dyn FunctionTransport,
-    target: &Address,
-    request: Bytes,
-    budget: Duration,
-) -> Result<FromFunction, Error> {
-    let deadline = Instant::now() + budget;
+fn deadline(budget: Duration) -> Instant {
+    Instant::now() + budget
+}
+
+/// Sends the request until the function gives a decodable answer or the budget runs out.
+/// Every attempt sends the very same bytes, so a batch is never altered by a retry.
+async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<FromFunction, Error> {
+    let budget = call.endpoint.call_budget;
+    let deadline = deadline(budget);
+    // Each attempt may take what is left of the budget, so all end at the call's deadline.
+    timer.as_mut().reset(deadline);
     let mut attempts: u32 = 0;
     loop {
         attempts += 1;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let cause = match attempt(transport, target, request.clone(), remaining).await {
+        let cause = match attempt(call, timer.as_mut(), remaining).await {
             Ok(response) => return Ok(response),
             Err(cause) => cause,
         };
@@ -73,53 +83,80 @@ pub(crate) async fn call_with_retries(
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining < backoff + MIN_ATTEMPT {
             return Err(Repr::CallFailed {
-                address: target.clone(),
+                address: Address::clone(&call.target),
                 attempts,
                 budget,
                 cause,
             }
             .into());
         }
-        tracing::warn!(%target, attempts, ?backoff, "call failed, retrying: {cause}");
+        tracing::warn!(target = %call.target, attempts, ?backoff, "call failed, retrying: {cause}");
         tokio::time::sleep(backoff).await;
     }
 }
 
+/// One attempt, which `timer` ends `within` from now.
 async fn attempt(
-    transport: &dyn FunctionTransport,
-    target: &Address,
-    request: Bytes,
+    call: &Call,
+    timer: Pin<&mut Sleep>,
     within: Duration,
 ) -> Result<FromFunction, TransportError> {
-    let call = catch_panic(|| transport.call(target, request));
-    let body = match tokio::time::timeout(within, call).await {
-        Ok(Ok(outcome)) => outcome?,
-        Ok(Err(panic)) => {
+    let answer = match &call.endpoint.transport {
+        Transport::Http(http) => {
+            until(
+                timer,
+                catch_panic(|| http.exchange(&call.target, &call.request)),
+            )
+            .await
+        }
+        Transport::Other(transport) => {
+            until(
+                timer,
+                catch_panic(|| transport.call(&call.target, call.request.clone())),
+            )
+            .await
+        }
+    };
+    let body = match answer {
+        Some(Ok(outcome)) => outcome?,
+        Some(Err(panic)) => {
             return Err(TransportError::request(format!(
                 "the transport panicked: {}",
                 panic_message(&*panic)
             )));
         }
-        Err(_) => return Err(TransportError::timeout(within)),
+        None => return Err(TransportError::timeout(within)),
     };
     FromFunction::decode(body).map_err(TransportError::decode)
+}
+
+/// `future`'s output, or `None` if `timer` elapses first.
+async fn until<F: Future>(mut timer: Pin<&mut Sleep>, future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// Runs the transport's call and its future, turning a panic in either into an error, so
 /// a transport that panics fails this attempt instead of leaving the address in flight
 /// forever. (Catching in place costs nothing, where a task per attempt cost a spawn.)
-fn catch_panic(
-    call: impl FnOnce() -> CallFuture,
-) -> impl Future<Output = Result<Result<Bytes, TransportError>, Box<dyn Any + Send>>> {
-    let mut call = panic::catch_unwind(AssertUnwindSafe(call)).map_err(Some);
-    std::future::poll_fn(move |cx| match &mut call {
-        Ok(future) => match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(outcome)) => Poll::Ready(Ok(outcome)),
+async fn catch_panic<F: Future>(
+    call: impl FnOnce() -> F,
+) -> Result<F::Output, Box<dyn Any + Send>> {
+    let future = panic::catch_unwind(AssertUnwindSafe(call))?;
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll.map(Ok),
             Err(panic) => Poll::Ready(Err(panic)),
-        },
-        Err(panic) => Poll::Ready(Err(panic.take().expect("not polled after completion"))),
+        }
     })
+    .await
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
@@ -128,4 +165,47 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic without a message")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use crate::transport::{CallFuture, FunctionTransport, TransportErrorKind};
+
+    /// Panics when called or, with `in_future`, when its future is polled.
+    struct Panicking {
+        in_future: bool,
+    }
+
+    impl FunctionTransport for Panicking {
+        fn call(&self, _target: &Address, _request: Bytes) -> CallFuture {
+            assert!(self.in_future, "boom");
+            Box::pin(async { panic!("boom") })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_transport_fails_its_attempts_until_the_budget_runs_out() {
+        for in_future in [false, true] {
+            let endpoint =
+                Endpoint::new(Panicking { in_future }).call_budget(Duration::from_millis(10));
+            let call = Call {
+                target: Arc::new(Address::new("ns", "fn", "id")),
+                endpoint: Arc::new(endpoint),
+                request: Bytes::new(),
+                invocations_at: 0,
+            };
+            let timer = tokio::time::sleep(Duration::ZERO);
+            tokio::pin!(timer);
+            let error = call_with_retries(&call, timer.as_mut()).await.unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::CallFailed);
+            let cause = error.transport_error().unwrap();
+            assert_eq!(cause.kind(), TransportErrorKind::Request);
+            assert!(
+                cause.to_string().contains("the transport panicked: boom"),
+                "{cause}"
+            );
+        }
+    }
 }

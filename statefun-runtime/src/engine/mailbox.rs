@@ -25,9 +25,6 @@ use crate::error::{Error, Repr};
 
 pub(crate) struct Mailbox {
     endpoint: Arc<Endpoint>,
-    /// The `ToFunction` in flight, and where its invocation entries start.
-    in_flight: Bytes,
-    invocations_at: usize,
     /// How many registered states the request in flight carried: a function may only
     /// call those missing if it is confused, while states registered after the request was
     /// sent (by another address of the same type) are legitimately missing from it.
@@ -41,11 +38,6 @@ pub(crate) struct Mailbox {
 impl Mailbox {
     pub fn backlog_len(&self) -> usize {
         self.backlog_len
-    }
-
-    /// The invocations of the request in flight.
-    fn in_flight_invocations(&self) -> Bytes {
-        self.in_flight.slice(self.invocations_at..)
     }
 }
 
@@ -74,8 +66,6 @@ impl Engine {
         let target = Arc::new(target);
         let mut mailbox = Mailbox {
             endpoint: Arc::clone(endpoint),
-            in_flight: Bytes::new(),
-            invocations_at: 0,
             sent_states: 0,
             backlog: Vec::new(),
             backlog_len: 0,
@@ -96,11 +86,14 @@ impl Engine {
         self.mailboxes.insert(target, mailbox);
     }
 
+    /// Registers the states a function reported missing and sends `call`'s invocations
+    /// again.
     pub(super) fn register_and_resend(
         &mut self,
-        target: &Arc<Address>,
+        call: &Call,
         context: IncompleteInvocationContext,
     ) -> Result<(), Error> {
+        let target = &call.target;
         let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
             return Ok(());
         };
@@ -121,24 +114,25 @@ impl Engine {
             .into());
         }
         tracing::debug!(%target, added, "registered missing states, sending the batch again");
-        let invocations = mailbox.in_flight_invocations();
         send_batch(
             &mut self.states,
             &mut self.states_scratch,
             &mut self.start,
             target,
             mailbox,
-            &invocations,
+            call.invocations(),
         );
         Ok(())
     }
 
+    /// Applies the response to `call` and sends what waits behind it.
     pub(super) fn apply_and_continue(
         &mut self,
         shared: &Arc<Shared>,
-        target: &Arc<Address>,
+        call: &Call,
         response: InvocationResponse,
     ) -> Result<(), Error> {
+        let target = &call.target;
         let now = Instant::now();
         let plan = self.check_response(target, response, now)?;
         self.apply(shared, target, plan, now);
@@ -146,7 +140,7 @@ impl Engine {
             return Ok(());
         };
         if let Some(delivered) = &mut self.delivered {
-            let invocations = InvocationBatchRequest::decode(mailbox.in_flight_invocations())
+            let invocations = InvocationBatchRequest::decode(call.invocations())
                 .expect("the engine encodes the invocations it sends")
                 .invocations;
             delivered.push(DeliveredBatch {
@@ -221,11 +215,10 @@ fn send_batch(
     scratch.clear();
     mailbox.sent_states = states.attach(target, Instant::now(), scratch);
     let (request, invocations_at) = encode::request(target, scratch, invocations);
-    mailbox.in_flight = Bytes::from(request);
-    mailbox.invocations_at = invocations_at;
     start.push(Call {
         target: Arc::clone(target),
         endpoint: Arc::clone(&mailbox.endpoint),
-        request: mailbox.in_flight.clone(),
+        request: Bytes::from(request),
+        invocations_at,
     });
 }

@@ -301,11 +301,11 @@ impl Shared {
         }
     }
 
-    /// Handles the outcome of the call in flight to `target`, and returns a call it made
-    /// for the caller's task to run next.
+    /// Handles the outcome of `call`, and returns a call it made for the caller's task to
+    /// run next.
     fn complete(
         self: &Arc<Self>,
-        target: &Arc<Address>,
+        call: call::Call,
         outcome: Result<FromFunction, Error>,
     ) -> Option<call::Call> {
         let mut engine = self.lock();
@@ -317,13 +317,13 @@ impl Shared {
             Err(failure) => Err(failure),
             Ok(FromFunction {
                 response: Some(Response::IncompleteInvocationContext(context)),
-            }) => engine.register_and_resend(target, context),
+            }) => engine.register_and_resend(&call, context),
             Ok(FromFunction { response }) => {
                 let response = match response {
                     Some(Response::InvocationResult(result)) => result,
                     _ => Default::default(),
                 };
-                engine.apply_and_continue(self, target, response)
+                engine.apply_and_continue(self, &call, response)
             }
         };
         if let Err(failure) = result {

@@ -9,7 +9,7 @@ use statefun_protocol::Address;
 use super::http1::{Client, Settings};
 use super::tls::{TlsFiles, client_config};
 use super::url::UrlTemplate;
-use super::{CallFuture, FunctionTransport, TlsConfigError};
+use super::{CallFuture, FunctionTransport, TlsConfigError, TransportError};
 use crate::DEFAULT_PAYLOAD_MAX_BYTES;
 
 /// Settings of an [`HttpTransport`], with the defaults of StateFun's async transport.
@@ -94,8 +94,21 @@ impl fmt::Debug for HttpTransport {
     }
 }
 
+impl HttpTransport {
+    /// One attempt, borrowing what `call` must own: the engine's way in.
+    pub(crate) fn exchange<'a>(
+        &'a self,
+        target: &'a Address,
+        request: &'a [u8],
+    ) -> impl Future<Output = Result<Bytes, TransportError>> + Send + 'a {
+        self.client.exchange(&target.r#type, request)
+    }
+}
+
 impl FunctionTransport for HttpTransport {
     fn call(&self, target: &Address, request: Bytes) -> CallFuture {
-        Box::pin(self.client.call(&target.r#type, request))
+        let client = Arc::clone(&self.client);
+        let name = target.r#type.clone();
+        Box::pin(async move { client.exchange(&name, &request).await })
     }
 }

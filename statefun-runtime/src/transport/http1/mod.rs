@@ -105,32 +105,21 @@ impl Client {
     }
 
     /// POSTs `request` to the function type `name` and returns the checked answer's body.
-    pub fn call(
-        self: &Arc<Self>,
-        name: &str,
-        request: Bytes,
-    ) -> impl Future<Output = Result<Bytes, TransportError>> + Send + 'static {
-        let target = self.target(name);
-        let client = Arc::clone(self);
-        async move {
-            // The template was checked when built, so only an odd function name can break it.
-            let target = target.map_err(TransportError::request)?;
-            let mut connection = match target.pool.checkout() {
-                Some(connection) => connection,
-                None => {
-                    Connection::open(&target.pool.origin, &client.tls, client.connect_timeout)
-                        .await?
-                }
-            };
-            connection
-                .send(&target.head, &request)
-                .await
-                .map_err(TransportError::request)?;
-            let received = connection.receive(client.payload_max_bytes).await?;
-            if received.reusable {
-                target.pool.checkin(connection);
-            }
-            Ok(received.body)
+    pub async fn exchange(&self, name: &str, request: &[u8]) -> Result<Bytes, TransportError> {
+        // The template was checked when built, so only an odd function name can break it.
+        let target = self.target(name).map_err(TransportError::request)?;
+        let mut connection = match target.pool.checkout() {
+            Some(connection) => connection,
+            None => Connection::open(&target.pool.origin, &self.tls, self.connect_timeout).await?,
+        };
+        connection
+            .send(&target.head, request)
+            .await
+            .map_err(TransportError::request)?;
+        let received = connection.receive(self.payload_max_bytes).await?;
+        if received.reusable {
+            target.pool.checkin(connection);
         }
+        Ok(received.body)
     }
 }
