@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -101,20 +101,19 @@ async fn attempt(
     timer: Pin<&mut Sleep>,
     within: Duration,
 ) -> Result<FromFunction, TransportError> {
+    // Futures are pinned where they are made: moving one copies all of it.
     let answer = match &call.endpoint.transport {
         Transport::Http(http) => {
-            until(
-                timer,
-                catch_panic(|| http.exchange(&call.target, &call.request)),
-            )
-            .await
+            let exchange = pin!(http.exchange(&call.target, &call.request));
+            until(timer, exchange).await
         }
         Transport::Other(transport) => {
-            until(
-                timer,
-                catch_panic(|| transport.call(&call.target, call.request.clone())),
-            )
-            .await
+            match panic::catch_unwind(AssertUnwindSafe(|| {
+                transport.call(&call.target, call.request.clone())
+            })) {
+                Ok(mut future) => until(timer, future.as_mut()).await,
+                Err(panic) => Some(Err(panic)),
+            }
         }
     };
     let body = match answer {
@@ -130,31 +129,21 @@ async fn attempt(
     FromFunction::decode(body).map_err(TransportError::decode)
 }
 
-/// `future`'s output, or `None` if `timer` elapses first.
-async fn until<F: Future>(mut timer: Pin<&mut Sleep>, future: F) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
+/// What `future` gives, or `None` if `timer` elapses first. A panic while polling the
+/// future becomes an error, so a transport that panics fails this attempt instead of
+/// leaving the address in flight forever. (Catching in place costs nothing, where a task
+/// per attempt cost a spawn.)
+async fn until<F: Future + ?Sized>(
+    mut timer: Pin<&mut Sleep>,
+    mut future: Pin<&mut F>,
+) -> Option<Result<F::Output, Box<dyn Any + Send>>> {
     std::future::poll_fn(move |cx| {
-        if let Poll::Ready(output) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
+        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(output)) => return Poll::Ready(Some(Ok(output))),
+            Err(panic) => return Poll::Ready(Some(Err(panic))),
+            Ok(Poll::Pending) => {}
         }
         timer.as_mut().poll(cx).map(|()| None)
-    })
-    .await
-}
-
-/// Runs the transport's call and its future, turning a panic in either into an error, so
-/// a transport that panics fails this attempt instead of leaving the address in flight
-/// forever. (Catching in place costs nothing, where a task per attempt cost a spawn.)
-async fn catch_panic<F: Future>(
-    call: impl FnOnce() -> F,
-) -> Result<F::Output, Box<dyn Any + Send>> {
-    let future = panic::catch_unwind(AssertUnwindSafe(call))?;
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| {
-        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(poll) => poll.map(Ok),
-            Err(panic) => Poll::Ready(Err(panic)),
-        }
     })
     .await
 }

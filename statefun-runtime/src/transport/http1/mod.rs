@@ -110,7 +110,16 @@ impl Client {
         let target = self.target(name).map_err(TransportError::request)?;
         let mut connection = match target.pool.checkout() {
             Some(connection) => connection,
-            None => Connection::open(&target.pool.origin, &self.tls, self.connect_timeout).await?,
+            // Boxed: opening (a TLS handshake's state above all) is most of this future's
+            // size, which every exchange would otherwise carry and copy.
+            None => {
+                Box::pin(Connection::open(
+                    &target.pool.origin,
+                    &self.tls,
+                    self.connect_timeout,
+                ))
+                .await?
+            }
         };
         connection
             .send(&target.head, request)
