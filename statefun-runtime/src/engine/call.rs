@@ -10,11 +10,11 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use prost::Message;
-use statefun_protocol::{Address, FromFunction};
+use statefun_protocol::Address;
 use tokio::time::{Instant, Sleep};
 
 use super::Shared;
+use super::decode::{self, Answer};
 use super::endpoint::{Endpoint, Transport};
 use crate::error::{Error, Repr};
 use crate::transport::TransportError;
@@ -66,7 +66,7 @@ fn deadline(budget: Duration) -> Instant {
 
 /// Sends the request until the function gives a decodable answer or the budget runs out.
 /// Every attempt sends the very same bytes, so a batch is never altered by a retry.
-async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<FromFunction, Error> {
+async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<Answer, Error> {
     let budget = call.endpoint.call_budget;
     let deadline = deadline(budget);
     // Each attempt may take what is left of the budget, so all end at the call's deadline.
@@ -100,7 +100,7 @@ async fn attempt(
     call: &Call,
     timer: Pin<&mut Sleep>,
     within: Duration,
-) -> Result<FromFunction, TransportError> {
+) -> Result<Answer, TransportError> {
     // Futures are pinned where they are made: moving one copies all of it.
     let answer = match &call.endpoint.transport {
         Transport::Http(http) => {
@@ -126,7 +126,7 @@ async fn attempt(
         }
         None => return Err(TransportError::timeout(within)),
     };
-    FromFunction::decode(body).map_err(TransportError::decode)
+    decode::answer(body).map_err(TransportError::decode)
 }
 
 /// What `future` gives, or `None` if `timer` elapses first. A panic while polling the

@@ -104,11 +104,40 @@ impl ValueRef<'_> {
     }
 }
 
+/// A `TypedValue` to write: by its parts, or an encoding to copy as it is.
+#[derive(Clone, Copy)]
+pub(crate) enum Payload<'a> {
+    Value(ValueRef<'a>),
+    Encoded(&'a [u8]),
+}
+
+impl<'a> From<&'a TypedValue> for Payload<'a> {
+    fn from(value: &'a TypedValue) -> Self {
+        Self::Value(value.into())
+    }
+}
+
+impl Payload<'_> {
+    fn len(self) -> usize {
+        match self {
+            Self::Value(value) => value.len(),
+            Self::Encoded(bytes) => bytes.len(),
+        }
+    }
+
+    fn put(self, out: &mut Vec<u8>) {
+        match self {
+            Self::Value(value) => value.put(out),
+            Self::Encoded(bytes) => out.extend_from_slice(bytes),
+        }
+    }
+}
+
 /// One `ToFunction.Invocation` as an entry of `InvocationBatchRequest.invocations`: the
 /// engine queues invocations in this form, so a batch is a run of entries.
 pub(crate) struct InvocationEntry<'a> {
     pub caller: Option<&'a Address>,
-    pub argument: ValueRef<'a>,
+    pub argument: Payload<'a>,
 }
 
 impl InvocationEntry<'_> {
@@ -255,7 +284,12 @@ mod tests {
                     };
                     let mut entries = Vec::new();
                     entry.put(&mut entries);
-                    entry.put(&mut entries);
+                    // The same argument forwarded as the function encoded it.
+                    InvocationEntry {
+                        caller,
+                        argument: Payload::Encoded(&value.encode_to_vec()),
+                    }
+                    .put(&mut entries);
                     let (actual, offset) = request(target, &encoded_states, &entries);
                     assert_eq!(actual, expected);
                     assert_eq!(actual.capacity(), actual.len(), "an exact-size buffer");

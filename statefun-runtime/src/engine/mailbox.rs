@@ -11,12 +11,13 @@ use std::sync::Arc;
 use bytes::Bytes;
 use prost::Message;
 use statefun_protocol::Address;
-use statefun_protocol::from_function::{IncompleteInvocationContext, InvocationResponse};
+use statefun_protocol::from_function::IncompleteInvocationContext;
 use statefun_protocol::to_function::InvocationBatchRequest;
 use tokio::time::Instant;
 
 use super::call::Call;
-use super::encode::{self, InvocationEntry};
+use super::decode::{Argument, Effects, Messages};
+use super::encode::{self, InvocationEntry, Payload};
 use super::endpoint::Endpoint;
 use super::response::{DelayedAction, Plan};
 use super::state::StateStore;
@@ -130,12 +131,12 @@ impl Engine {
         &mut self,
         shared: &Arc<Shared>,
         call: &Call,
-        response: InvocationResponse,
+        mut effects: Effects,
     ) -> Result<(), Error> {
         let target = &call.target;
         let now = Instant::now();
-        let plan = self.check_response(target, response, now)?;
-        self.apply(shared, target, plan, now);
+        let plan = self.check_response(target, &mut effects, now)?;
+        self.apply(shared, target, effects.body, effects.messages, plan, now);
         let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
             return Ok(());
         };
@@ -175,11 +176,27 @@ impl Engine {
         Ok(())
     }
 
-    fn apply(&mut self, shared: &Arc<Shared>, sender: &Address, plan: Plan, now: Instant) {
-        for (target, endpoint, argument) in plan.messages {
+    fn apply(
+        &mut self,
+        shared: &Arc<Shared>,
+        sender: &Address,
+        body: Bytes,
+        messages: Messages,
+        plan: Plan,
+        now: Instant,
+    ) {
+        for message in messages {
+            let target = message.target.expect("checked");
+            let endpoint = Arc::clone(self.routes.find(&target).expect("checked"));
+            let argument = match &message.argument {
+                Argument::Encoded(range) => Payload::Encoded(&body[range.clone()]),
+                Argument::Decoded(value) => value.into(),
+                // The default `TypedValue`, whose encoding is empty.
+                Argument::Absent => Payload::Encoded(&[]),
+            };
             let invocation = InvocationEntry {
                 caller: Some(sender),
-                argument: (&argument).into(),
+                argument,
             };
             self.enqueue(target, &endpoint, invocation);
         }

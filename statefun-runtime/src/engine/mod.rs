@@ -4,6 +4,7 @@
 //! [`FunctionTransport`]: crate::transport::FunctionTransport
 
 mod call;
+mod decode;
 mod delayed;
 mod encode;
 mod endpoint;
@@ -15,9 +16,8 @@ mod state;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use statefun_protocol::from_function::Response;
 use statefun_protocol::to_function::Invocation;
-use statefun_protocol::{Address, FromFunction, TypedValue};
+use statefun_protocol::{Address, TypedValue};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -28,6 +28,7 @@ use crate::egress::EgressSink;
 use crate::error::Error;
 use crate::fast_map::FastMap;
 use crate::{FunctionSelector, FunctionType};
+use decode::Answer;
 use delayed::DelayedMessages;
 use encode::InvocationEntry;
 use mailbox::Mailbox;
@@ -306,7 +307,7 @@ impl Shared {
     fn complete(
         self: &Arc<Self>,
         call: call::Call,
-        outcome: Result<FromFunction, Error>,
+        outcome: Result<Answer, Error>,
     ) -> Option<call::Call> {
         let mut engine = self.lock();
         if engine.failure.is_some() {
@@ -315,16 +316,8 @@ impl Shared {
         }
         let result = match outcome {
             Err(failure) => Err(failure),
-            Ok(FromFunction {
-                response: Some(Response::IncompleteInvocationContext(context)),
-            }) => engine.register_and_resend(&call, context),
-            Ok(FromFunction { response }) => {
-                let response = match response {
-                    Some(Response::InvocationResult(result)) => result,
-                    _ => Default::default(),
-                };
-                engine.apply_and_continue(self, &call, response)
-            }
+            Ok(Answer::Incomplete(context)) => engine.register_and_resend(&call, context),
+            Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
         };
         if let Err(failure) = result {
             tracing::error!("{failure}");

@@ -5,21 +5,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use statefun_protocol::from_function::InvocationResponse;
 use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
 use super::Engine;
+use super::decode::Effects;
 use super::delayed::DelayedMessage;
-use super::endpoint::Endpoint;
 use super::state::CheckedMutation;
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 
 /// A response whose every part was checked: applying it cannot fail, so a bad response
-/// leaves no partial effect.
+/// leaves no partial effect. Its messages, checked too, are read again from the response.
 pub(crate) struct Plan {
-    pub messages: Vec<(Address, Arc<Endpoint>, TypedValue)>,
     pub delayed: Vec<DelayedAction>,
     pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
     pub mutations: Vec<CheckedMutation>,
@@ -39,7 +37,7 @@ impl Engine {
     pub(crate) fn check_response(
         &self,
         sender: &Address,
-        response: InvocationResponse,
+        effects: &mut Effects,
         now: Instant,
     ) -> Result<Plan, Error> {
         let malformed = |what| -> Error {
@@ -49,20 +47,19 @@ impl Engine {
             }
             .into()
         };
-        let mut messages = Vec::with_capacity(response.outgoing_messages.len());
-        for message in response.outgoing_messages {
+        for message in effects.messages.iter() {
             let target = message
                 .target
+                .as_ref()
                 .ok_or_else(|| malformed("a message target"))?;
-            let endpoint = Arc::clone(self.routes.find(&target)?);
-            messages.push((target, endpoint, message.argument.unwrap_or_default()));
+            self.routes.find(target)?;
         }
 
         // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.
         let mut added: HashSet<String> = HashSet::new();
         let mut cancelled: HashSet<String> = HashSet::new();
-        let mut delayed = Vec::with_capacity(response.delayed_invocations.len());
-        for invocation in response.delayed_invocations {
+        let mut delayed = Vec::with_capacity(effects.delayed.len());
+        for invocation in std::mem::take(&mut effects.delayed) {
             let token = invocation.cancellation_token;
             if invocation.is_cancellation_request {
                 if token.is_empty() {
@@ -112,8 +109,8 @@ impl Engine {
             });
         }
 
-        let mut egress = Vec::with_capacity(response.outgoing_egresses.len());
-        for message in response.outgoing_egresses {
+        let mut egress = Vec::with_capacity(effects.egresses.len());
+        for message in std::mem::take(&mut effects.egresses) {
             let id = format!("{}/{}", message.egress_namespace, message.egress_type);
             let Some(sink) = self.egresses.get(&id) else {
                 return Err(Repr::UnknownEgress {
@@ -131,14 +128,13 @@ impl Engine {
             egress.push((Arc::clone(sink), value));
         }
 
-        let mutations = response
-            .state_mutations
+        let mutations = effects
+            .mutations
             .iter()
             .map(|mutation| self.states.check(sender, mutation))
             .collect::<Result<_, _>>()?;
 
         Ok(Plan {
-            messages,
             delayed,
             egress,
             mutations,
