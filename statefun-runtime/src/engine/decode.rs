@@ -265,6 +265,13 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Option<u64> {
+        // Keys and lengths of small fields take one byte.
+        if let Some((&byte, rest)) = self.rest.split_first()
+            && byte < 0x80
+        {
+            self.rest = rest;
+            return Some(u64::from(byte));
+        }
         let mut value = 0u64;
         for (index, &byte) in self.rest.iter().enumerate().take(10) {
             // The tenth byte holds the 64th bit only.

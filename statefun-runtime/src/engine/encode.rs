@@ -19,6 +19,9 @@ const HAS_VALUE: u8 = 0x10;
 
 /// How many bytes `value` takes as a varint.
 pub(crate) fn varint_len(value: usize) -> usize {
+    if value < 0x80 {
+        return 1;
+    }
     let bits = usize::BITS - (value | 1).leading_zeros();
     bits.div_ceil(7) as usize
 }
