@@ -72,16 +72,17 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
     // Each attempt may take what is left of the budget, so all end at the call's deadline.
     timer.as_mut().reset(deadline);
     let mut attempts: u32 = 0;
+    // The first attempt has the whole budget.
+    let mut remaining = budget;
     loop {
         attempts += 1;
-        let remaining = deadline.saturating_duration_since(Instant::now());
         let cause = match attempt(call, timer.as_mut(), remaining).await {
             Ok(response) => return Ok(response),
             Err(cause) => cause,
         };
         let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempts - 1).min(20));
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining < backoff + MIN_ATTEMPT {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left < backoff + MIN_ATTEMPT {
             return Err(Repr::CallFailed {
                 address: Address::clone(&call.target),
                 attempts,
@@ -92,6 +93,7 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
         }
         tracing::warn!(target = %call.target, attempts, ?backoff, "call failed, retrying: {cause}");
         tokio::time::sleep(backoff).await;
+        remaining = deadline.saturating_duration_since(Instant::now());
     }
 }
 

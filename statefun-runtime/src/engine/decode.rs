@@ -9,6 +9,7 @@
 //! decoder, so what is accepted and how it is read, and every decode error, stay prost's.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use prost::Message;
@@ -17,6 +18,8 @@ use statefun_protocol::from_function::{
     PersistedValueMutation, Response,
 };
 use statefun_protocol::{Address, FromFunction, TypedValue};
+
+use super::endpoint::Endpoint;
 
 const VARINT: u8 = 0;
 const I64: u8 = 1;
@@ -63,8 +66,8 @@ impl Messages {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &OutgoingMessage> {
-        self.first.iter().chain(&self.rest)
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut OutgoingMessage> {
+        self.first.iter_mut().chain(&mut self.rest)
     }
 }
 
@@ -85,6 +88,8 @@ impl IntoIterator for Messages {
 pub(crate) struct OutgoingMessage {
     pub target: Option<Address>,
     pub argument: Argument,
+    /// The endpoint serving the target, found when the response is checked.
+    pub endpoint: Option<Arc<Endpoint>>,
 }
 
 /// An outgoing message's argument.
@@ -117,6 +122,7 @@ impl From<InvocationResponse> for Effects {
             messages.push(OutgoingMessage {
                 target: message.target,
                 argument: message.argument.map_or(Argument::Absent, Argument::Decoded),
+                endpoint: None,
             });
         }
         Self {
@@ -193,6 +199,7 @@ fn read_message(body: &[u8], bytes: &[u8]) -> Option<OutgoingMessage> {
     let mut outgoing = OutgoingMessage {
         target: None,
         argument: Argument::Absent,
+        endpoint: None,
     };
     while !message.is_empty() {
         match message.key()? {

@@ -50,6 +50,7 @@ impl Engine {
         target: Address,
         endpoint: &Arc<Endpoint>,
         invocation: InvocationEntry<'_>,
+        now: Instant,
     ) {
         if let Some(mailbox) = self.mailboxes.get_mut(&target) {
             invocation.put(&mut mailbox.backlog);
@@ -82,6 +83,7 @@ impl Engine {
             &target,
             &mut mailbox,
             &entries,
+            now,
         );
         self.entries_scratch = entries;
         self.mailboxes.insert(target, mailbox);
@@ -122,6 +124,7 @@ impl Engine {
             target,
             mailbox,
             call.invocations(),
+            Instant::now(),
         );
         Ok(())
     }
@@ -137,9 +140,6 @@ impl Engine {
         let now = Instant::now();
         let plan = self.check_response(target, &mut effects, now)?;
         self.apply(shared, target, effects.body, effects.messages, plan, now);
-        let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
-            return Ok(());
-        };
         if let Some(delivered) = &mut self.delivered {
             let invocations = InvocationBatchRequest::decode(call.invocations())
                 .expect("the engine encodes the invocations it sends")
@@ -149,6 +149,10 @@ impl Engine {
                 invocations,
             });
         }
+        // Taken out, and put back only if a backlog waits: one lookup for an idle address.
+        let Some((key, mut mailbox)) = self.mailboxes.remove_entry(&**target) else {
+            return Ok(());
+        };
         if mailbox.blocked {
             mailbox.blocked = false;
             self.blocked -= 1;
@@ -157,7 +161,6 @@ impl Engine {
             }
         }
         if mailbox.backlog_len == 0 {
-            self.mailboxes.remove(&**target);
             if self.mailboxes.is_empty() {
                 self.wake_waiters = true;
             }
@@ -168,10 +171,12 @@ impl Engine {
                 &mut self.states,
                 &mut self.states_scratch,
                 &mut self.start,
-                target,
-                mailbox,
+                &key,
+                &mut mailbox,
                 &backlog,
+                now,
             );
+            self.mailboxes.insert(key, mailbox);
         }
         Ok(())
     }
@@ -186,8 +191,9 @@ impl Engine {
         now: Instant,
     ) {
         for message in messages {
-            let target = message.target.expect("checked");
-            let endpoint = Arc::clone(self.routes.find(&target).expect("checked"));
+            let (Some(target), Some(endpoint)) = (message.target, message.endpoint) else {
+                unreachable!("checked");
+            };
             let argument = match &message.argument {
                 Argument::Encoded(range) => Payload::Encoded(&body[range.clone()]),
                 Argument::Decoded(value) => value.into(),
@@ -198,7 +204,7 @@ impl Engine {
                 caller: Some(sender),
                 argument,
             };
-            self.enqueue(target, &endpoint, invocation);
+            self.enqueue(target, &endpoint, invocation, now);
         }
         let earliest_before = self.delayed.next_deadline();
         for action in plan.delayed {
@@ -228,9 +234,10 @@ fn send_batch(
     target: &Arc<Address>,
     mailbox: &mut Mailbox,
     invocations: &[u8],
+    now: Instant,
 ) {
     scratch.clear();
-    mailbox.sent_states = states.attach(target, Instant::now(), scratch);
+    mailbox.sent_states = states.attach(target, now, scratch);
     let (request, invocations_at) = encode::request(target, scratch, invocations);
     start.push(Call {
         target: Arc::clone(target),

@@ -198,7 +198,7 @@ impl Runtime {
                         caller: None,
                         argument: (&argument).into(),
                     };
-                    engine.enqueue(target, &endpoint, invocation);
+                    engine.enqueue(target, &endpoint, invocation, Instant::now());
                     self.shared.start_calls(&mut engine);
                     return Ok(());
                 }
@@ -339,14 +339,15 @@ impl Shared {
         if engine.failure.is_some() {
             return None;
         }
-        let due = engine.delayed.take_due(Instant::now());
+        let now = Instant::now();
+        let due = engine.delayed.take_due(now);
         let fired = !due.is_empty();
         for message in due {
             let invocation = InvocationEntry {
                 caller: Some(&message.sender),
                 argument: (&message.argument).into(),
             };
-            engine.enqueue(message.target, &message.endpoint, invocation);
+            engine.enqueue(message.target, &message.endpoint, invocation, now);
         }
         self.start_calls(&mut engine);
         let next = engine.delayed.next_deadline();

@@ -47,12 +47,12 @@ impl Engine {
             }
             .into()
         };
-        for message in effects.messages.iter() {
+        for message in effects.messages.iter_mut() {
             let target = message
                 .target
                 .as_ref()
                 .ok_or_else(|| malformed("a message target"))?;
-            self.routes.find(target)?;
+            message.endpoint = Some(Arc::clone(self.routes.find(target)?));
         }
 
         // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.

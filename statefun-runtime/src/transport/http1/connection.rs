@@ -88,14 +88,19 @@ impl Connection {
         self.write
             .extend_from_slice(itoa::Buffer::new().format(body.len()).as_bytes());
         self.write.extend_from_slice(b"\r\n\r\n");
-        if body.len() <= INLINE_BODY_BYTES {
+        let body = if body.len() <= INLINE_BODY_BYTES {
             self.write.extend_from_slice(body);
-            self.io.write_all(&self.write).await?;
+            &[][..]
         } else {
-            self.io.write_all(&self.write).await?;
+            body
+        };
+        let written = self.io.write_now(&self.write)?;
+        if written < self.write.len() || !body.is_empty() || matches!(self.io, Io::Tls(_)) {
+            self.io.write_all(&self.write[written..]).await?;
             self.io.write_all(body).await?;
+            self.io.flush().await?;
         }
-        self.io.flush().await
+        Ok(())
     }
 
     /// Reads the response and checks it as StateFun's async transport does: the status

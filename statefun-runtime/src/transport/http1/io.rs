@@ -14,6 +14,19 @@ pub(super) enum Io {
 }
 
 impl Io {
+    /// Writes what a plain socket takes at once, without going through the `AsyncWrite`
+    /// machinery; a request is small, so this is usually all of it. TLS writes nothing
+    /// here: its records are written by `AsyncWrite`.
+    pub fn write_now(&self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(tcp) => match tcp.try_write(bytes) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                written => written,
+            },
+            Self::Tls(_) => Ok(0),
+        }
+    }
+
     /// Whether an idle connection still looks usable: an idle connection has nothing to
     /// read, so readable means the server closed it (or sent something unasked). This
     /// looks at the readiness Tokio already has, so it costs a syscall only when the
