@@ -12,12 +12,15 @@ use crate::FunctionType;
 /// A `HashMap` with foldhash.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Values per function type, found from an address's `namespace` and `type` without
-/// building a [`FunctionType`] (two strings) for each lookup.
+/// Values per function type, found from an address's namespace and type (as bytes, as
+/// the engine's address keys hold them) without building a [`FunctionType`].
 #[derive(Debug)]
 pub(crate) struct TypeMap<V> {
-    by_namespace: FastMap<String, FastMap<String, V>>,
+    by_namespace: FastMap<Box<[u8]>, ByName<V>>,
 }
+
+/// Values by function type name, within a namespace.
+type ByName<V> = FastMap<Box<[u8]>, V>;
 
 impl<V> Default for TypeMap<V> {
     fn default() -> Self {
@@ -28,34 +31,34 @@ impl<V> Default for TypeMap<V> {
 }
 
 impl<V> TypeMap<V> {
-    pub fn get(&self, namespace: &str, name: &str) -> Option<&V> {
+    pub fn get(&self, namespace: &[u8], name: &[u8]) -> Option<&V> {
         self.by_namespace.get(namespace)?.get(name)
     }
 
     pub fn insert(&mut self, function_type: FunctionType, value: V) {
         let (namespace, name) = function_type.into_parts();
         self.by_namespace
-            .entry(namespace)
+            .entry(namespace.into_bytes().into())
             .or_default()
-            .insert(name, value);
+            .insert(name.into_bytes().into(), value);
     }
 
     /// The value of `namespace/name`, inserted with `V::default()` if missing; allocates
     /// the keys only then.
-    pub fn get_or_default(&mut self, namespace: &str, name: &str) -> &mut V
+    pub fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V
     where
         V: Default,
     {
         if !self.by_namespace.contains_key(namespace) {
             self.by_namespace
-                .insert(namespace.to_owned(), FastMap::default());
+                .insert(namespace.into(), FastMap::default());
         }
         let names = self
             .by_namespace
             .get_mut(namespace)
             .expect("inserted above");
         if !names.contains_key(name) {
-            names.insert(name.to_owned(), V::default());
+            names.insert(name.into(), V::default());
         }
         names.get_mut(name).expect("inserted above")
     }

@@ -10,10 +10,10 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use statefun_protocol::Address;
 use tokio::time::{Instant, Sleep};
 
 use super::Shared;
+use super::address_key::AddressKey;
 use super::decode::{self, Answer};
 use super::endpoint::{Endpoint, Transport};
 use crate::error::{Error, Repr};
@@ -26,7 +26,7 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(1);
 
 /// A request ready to be sent to `target`; it goes back to the engine with its outcome.
 pub(super) struct Call {
-    pub target: Arc<Address>,
+    pub target: AddressKey,
     pub endpoint: Arc<Endpoint>,
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
@@ -84,14 +84,14 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
         let left = deadline.saturating_duration_since(Instant::now());
         if left < backoff + MIN_ATTEMPT {
             return Err(Repr::CallFailed {
-                address: Address::clone(&call.target),
+                address: call.target.to_address(),
                 attempts,
                 budget,
                 cause,
             }
             .into());
         }
-        tracing::warn!(target = %call.target, attempts, ?backoff, "call failed, retrying: {cause}");
+        tracing::warn!(target = ?call.target, attempts, ?backoff, "call failed, retrying: {cause}");
         tokio::time::sleep(backoff).await;
         remaining = deadline.saturating_duration_since(Instant::now());
     }
@@ -106,12 +106,13 @@ async fn attempt(
     // Futures are pinned where they are made: moving one copies all of it.
     let answer = match &call.endpoint.transport {
         Transport::Http(http) => {
-            let exchange = pin!(http.exchange(&call.target, &call.request));
+            let exchange = pin!(http.exchange(call.target.type_bytes(), &call.request));
             until(timer, exchange).await
         }
         Transport::Other(transport) => {
+            let target = call.target.to_address();
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                transport.call(&call.target, call.request.clone())
+                transport.call(&target, call.request.clone())
             })) {
                 Ok(mut future) => until(timer, future.as_mut()).await,
                 Err(panic) => Some(Err(panic)),
@@ -163,6 +164,7 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
     use crate::transport::{CallFuture, FunctionTransport, TransportErrorKind};
+    use statefun_protocol::Address;
 
     /// Panics when called or, with `in_future`, when its future is polled.
     struct Panicking {
@@ -182,7 +184,7 @@ mod tests {
             let endpoint =
                 Endpoint::new(Panicking { in_future }).call_budget(Duration::from_millis(10));
             let call = Call {
-                target: Arc::new(Address::new("ns", "fn", "id")),
+                target: AddressKey::from(&Address::new("ns", "fn", "id")),
                 endpoint: Arc::new(endpoint),
                 request: Bytes::new(),
                 invocations_at: 0,

@@ -17,8 +17,9 @@ use statefun_protocol::from_function::{
     DelayedInvocation, EgressMessage, IncompleteInvocationContext, InvocationResponse,
     PersistedValueMutation, Response,
 };
-use statefun_protocol::{Address, FromFunction, TypedValue};
+use statefun_protocol::{FromFunction, TypedValue};
 
+use super::address_key::{AddressKey, AddressParts};
 use super::endpoint::Endpoint;
 
 const VARINT: u8 = 0;
@@ -28,10 +29,6 @@ const I32: u8 = 5;
 
 /// What a function answered.
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "effects are the usual answer: boxing them would allocate for every response to spare copying a few hundred bytes"
-)]
 pub(crate) enum Answer {
     /// It needs these states registered before it can take the batch.
     Incomplete(IncompleteInvocationContext),
@@ -86,7 +83,7 @@ impl IntoIterator for Messages {
 /// An outgoing message.
 #[derive(Debug)]
 pub(crate) struct OutgoingMessage {
-    pub target: Option<Address>,
+    pub target: Option<AddressKey>,
     pub argument: Argument,
     /// The endpoint serving the target, found when the response is checked.
     pub endpoint: Option<Arc<Endpoint>>,
@@ -120,7 +117,7 @@ impl From<InvocationResponse> for Effects {
         let mut messages = Messages::default();
         for message in response.outgoing_messages {
             messages.push(OutgoingMessage {
-                target: message.target,
+                target: message.target.as_ref().map(AddressKey::from),
                 argument: message.argument.map_or(Argument::Absent, Argument::Decoded),
                 endpoint: None,
             });
@@ -240,8 +237,12 @@ fn check_argument(bytes: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// Reads an `Address` as prost does: a string sent twice is its last occurrence.
-fn read_address(bytes: &[u8]) -> Option<Address> {
+/// Reads an `Address` as prost does: a string sent twice is its last occurrence. What
+/// prost itself wrote is the key as it is.
+fn read_address(bytes: &[u8]) -> Option<AddressKey> {
+    if AddressKey::is_canonical(bytes) {
+        return Some(AddressKey::from_canonical(bytes));
+    }
     let mut reader = Reader::new(bytes);
     let mut parts = ["", "", ""];
     while !reader.is_empty() {
@@ -253,7 +254,11 @@ fn read_address(bytes: &[u8]) -> Option<Address> {
             (_, wire) => reader.skip(wire)?,
         }
     }
-    Some(Address::new(parts[0], parts[1], parts[2]))
+    Some(AddressKey::new(AddressParts {
+        namespace: parts[0],
+        r#type: parts[1],
+        id: parts[2],
+    }))
 }
 
 /// Protobuf wire format, strict where prost is: `None` on anything it would reject, and on

@@ -3,18 +3,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use statefun_protocol::{Address, TypedValue};
+use statefun_protocol::TypedValue;
 use tokio::time::Instant;
 
+use super::address_key::AddressKey;
 use super::endpoint::Endpoint;
 use crate::fast_map::FastMap;
 
 /// A delayed message that is due or pending.
 #[derive(Clone)]
 pub(crate) struct DelayedMessage {
-    pub sender: Address,
+    pub sender: AddressKey,
     pub token: Option<String>,
-    pub target: Address,
+    pub target: AddressKey,
     pub endpoint: Arc<Endpoint>,
     pub argument: TypedValue,
 }
@@ -26,12 +27,12 @@ type Slot = (Instant, u64);
 #[derive(Default)]
 pub(crate) struct DelayedMessages {
     by_time: BTreeMap<Slot, DelayedMessage>,
-    tokens: FastMap<(Address, String), Slot>,
+    tokens: FastMap<(AddressKey, String), Slot>,
     next_sequence: u64,
 }
 
 impl DelayedMessages {
-    pub fn is_pending(&self, sender: &Address, token: &str) -> bool {
+    pub fn is_pending(&self, sender: &AddressKey, token: &str) -> bool {
         self.tokens
             .contains_key(&(sender.clone(), token.to_owned()))
     }
@@ -48,7 +49,7 @@ impl DelayedMessages {
 
     /// Removes the message `sender` scheduled with `token`; nothing happens if it already
     /// fired or never existed.
-    pub fn cancel(&mut self, sender: &Address, token: &str) {
+    pub fn cancel(&mut self, sender: &AddressKey, token: &str) {
         if let Some(slot) = self.tokens.remove(&(sender.clone(), token.to_owned())) {
             self.by_time.remove(&slot);
         }

@@ -6,7 +6,9 @@
 //! are those prost writes for the same message (fields in tag order, defaults left out),
 //! which the tests check.
 
-use statefun_protocol::{Address, TypedValue};
+use statefun_protocol::TypedValue;
+
+use super::address_key::AddressParts;
 
 /// `ToFunction.request` (field 100, a message): the key takes two bytes.
 const TO_FUNCTION_INVOCATION: [u8; 2] = [0xA2, 0x06];
@@ -61,13 +63,13 @@ fn put_optional(out: &mut Vec<u8>, key: u8, bytes: &[u8]) {
 }
 
 /// The encoded size of an `Address` message (without key and length).
-pub(crate) fn address_len(address: &Address) -> usize {
+pub(crate) fn address_len(address: AddressParts<'_>) -> usize {
     optional_len(address.namespace.as_bytes())
         + optional_len(address.r#type.as_bytes())
         + optional_len(address.id.as_bytes())
 }
 
-fn put_address(out: &mut Vec<u8>, address: &Address) {
+pub(crate) fn put_address(out: &mut Vec<u8>, address: AddressParts<'_>) {
     put_optional(out, FIELD_1, address.namespace.as_bytes());
     put_optional(out, FIELD_2, address.r#type.as_bytes());
     put_optional(out, FIELD_3, address.id.as_bytes());
@@ -139,24 +141,21 @@ impl Payload<'_> {
 /// One `ToFunction.Invocation` as an entry of `InvocationBatchRequest.invocations`: the
 /// engine queues invocations in this form, so a batch is a run of entries.
 pub(crate) struct InvocationEntry<'a> {
-    pub caller: Option<&'a Address>,
+    /// The caller's `Address`, encoded.
+    pub caller: Option<&'a [u8]>,
     pub argument: Payload<'a>,
 }
 
 impl InvocationEntry<'_> {
     fn body_len(&self) -> usize {
-        self.caller
-            .map_or(0, |caller| field_len(address_len(caller)))
-            + field_len(self.argument.len())
+        self.caller.map_or(0, |caller| field_len(caller.len())) + field_len(self.argument.len())
     }
 
     pub fn put(&self, out: &mut Vec<u8>) {
         out.push(FIELD_3);
         put_varint(out, self.body_len());
         if let Some(caller) = self.caller {
-            out.push(FIELD_1);
-            put_varint(out, address_len(caller));
-            put_address(out, caller);
+            put_bytes_field(out, FIELD_1, caller);
         }
         out.push(FIELD_2);
         put_varint(out, self.argument.len());
@@ -177,17 +176,16 @@ pub(crate) fn put_state(out: &mut Vec<u8>, name: &str, value: Option<ValueRef<'_
     }
 }
 
-/// A whole `ToFunction` for `target`, from encoded state and invocation entries, in a
-/// buffer of exactly its size, and where its invocation entries start.
-pub(crate) fn request(target: &Address, states: &[u8], invocations: &[u8]) -> (Vec<u8>, usize) {
-    let batch_len = field_len(address_len(target)) + states.len() + invocations.len();
+/// A whole `ToFunction` for `target` (an encoded `Address`), from encoded state and
+/// invocation entries, in a buffer of exactly its size, and where its invocation entries
+/// start.
+pub(crate) fn request(target: &[u8], states: &[u8], invocations: &[u8]) -> (Vec<u8>, usize) {
+    let batch_len = field_len(target.len()) + states.len() + invocations.len();
     let mut out =
         Vec::with_capacity(TO_FUNCTION_INVOCATION.len() + varint_len(batch_len) + batch_len);
     out.extend_from_slice(&TO_FUNCTION_INVOCATION);
     put_varint(&mut out, batch_len);
-    out.push(FIELD_1);
-    put_varint(&mut out, address_len(target));
-    put_address(&mut out, target);
+    put_bytes_field(&mut out, FIELD_1, target);
     out.extend_from_slice(states);
     let invocations_at = out.len();
     out.extend_from_slice(invocations);
@@ -197,8 +195,10 @@ pub(crate) fn request(target: &Address, states: &[u8], invocations: &[u8]) -> (V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::address_key::AddressKey;
     use bytes::Bytes;
     use prost::Message;
+    use statefun_protocol::Address;
     use statefun_protocol::ToFunction;
     use statefun_protocol::to_function::{
         Invocation, InvocationBatchRequest, PersistedValue, Request,
@@ -281,19 +281,22 @@ mod tests {
                             state.state_value.as_ref().map(ValueRef::from),
                         );
                     }
+                    let caller_key = caller.map(AddressKey::from);
+                    let caller_bytes = caller_key.as_ref().map(AddressKey::encoded);
                     let entry = InvocationEntry {
-                        caller,
+                        caller: caller_bytes,
                         argument: value.into(),
                     };
                     let mut entries = Vec::new();
                     entry.put(&mut entries);
                     // The same argument forwarded as the function encoded it.
                     InvocationEntry {
-                        caller,
+                        caller: caller_bytes,
                         argument: Payload::Encoded(&value.encode_to_vec()),
                     }
                     .put(&mut entries);
-                    let (actual, offset) = request(target, &encoded_states, &entries);
+                    let target_key = AddressKey::from(target);
+                    let (actual, offset) = request(target_key.encoded(), &encoded_states, &entries);
                     assert_eq!(actual, expected);
                     assert_eq!(actual.capacity(), actual.len(), "an exact-size buffer");
                     assert_eq!(&actual[offset..], &entries[..]);

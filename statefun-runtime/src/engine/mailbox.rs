@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use prost::Message;
-use statefun_protocol::Address;
 use statefun_protocol::from_function::IncompleteInvocationContext;
 use statefun_protocol::to_function::InvocationBatchRequest;
 use tokio::time::Instant;
 
+use super::address_key::AddressKey;
 use super::call::Call;
 use super::decode::{Argument, Effects, Messages};
 use super::encode::{self, InvocationEntry, Payload};
@@ -47,7 +47,7 @@ impl Engine {
     /// to its backlog.
     pub(super) fn enqueue(
         &mut self,
-        target: Address,
+        target: AddressKey,
         endpoint: &Arc<Endpoint>,
         invocation: InvocationEntry<'_>,
         now: Instant,
@@ -65,7 +65,6 @@ impl Engine {
             }
             return;
         }
-        let target = Arc::new(target);
         let mut mailbox = Mailbox {
             endpoint: Arc::clone(endpoint),
             sent_states: 0,
@@ -97,7 +96,7 @@ impl Engine {
         context: IncompleteInvocationContext,
     ) -> Result<(), Error> {
         let target = &call.target;
-        let Some(mailbox) = self.mailboxes.get_mut(&**target) else {
+        let Some(mailbox) = self.mailboxes.get_mut(target) else {
             return Ok(());
         };
         let reported_sent_states_missing = context.missing_values.iter().any(|spec| {
@@ -107,7 +106,7 @@ impl Engine {
         let added = self.states.register(target, &context.missing_values)?;
         if reported_sent_states_missing || (added == 0 && context.missing_values.is_empty()) {
             return Err(Repr::MissingStatesLoop {
-                address: Address::clone(target),
+                address: target.to_address(),
                 states: context
                     .missing_values
                     .into_iter()
@@ -116,7 +115,11 @@ impl Engine {
             }
             .into());
         }
-        tracing::debug!(%target, added, "registered missing states, sending the batch again");
+        tracing::debug!(
+            ?target,
+            added,
+            "registered missing states, sending the batch again"
+        );
         send_batch(
             &mut self.states,
             &mut self.states_scratch,
@@ -145,12 +148,12 @@ impl Engine {
                 .expect("the engine encodes the invocations it sends")
                 .invocations;
             delivered.push(DeliveredBatch {
-                target: Address::clone(target),
+                target: target.to_address(),
                 invocations,
             });
         }
         // Taken out, and put back only if a backlog waits: one lookup for an idle address.
-        let Some((key, mut mailbox)) = self.mailboxes.remove_entry(&**target) else {
+        let Some((key, mut mailbox)) = self.mailboxes.remove_entry(target) else {
             return Ok(());
         };
         if mailbox.blocked {
@@ -184,7 +187,7 @@ impl Engine {
     fn apply(
         &mut self,
         shared: &Arc<Shared>,
-        sender: &Address,
+        sender: &AddressKey,
         body: Bytes,
         messages: Messages,
         plan: Plan,
@@ -201,7 +204,7 @@ impl Engine {
                 Argument::Absent => Payload::Encoded(&[]),
             };
             let invocation = InvocationEntry {
-                caller: Some(sender),
+                caller: Some(sender.encoded()),
                 argument,
             };
             self.enqueue(target, &endpoint, invocation, now);
@@ -231,16 +234,16 @@ fn send_batch(
     states: &mut StateStore,
     scratch: &mut Vec<u8>,
     start: &mut Vec<Call>,
-    target: &Arc<Address>,
+    target: &AddressKey,
     mailbox: &mut Mailbox,
     invocations: &[u8],
     now: Instant,
 ) {
     scratch.clear();
     mailbox.sent_states = states.attach(target, now, scratch);
-    let (request, invocations_at) = encode::request(target, scratch, invocations);
+    let (request, invocations_at) = encode::request(target.encoded(), scratch, invocations);
     start.push(Call {
-        target: Arc::clone(target),
+        target: target.clone(),
         endpoint: Arc::clone(&mailbox.endpoint),
         request: Bytes::from(request),
         invocations_at,

@@ -3,6 +3,7 @@
 //!
 //! [`FunctionTransport`]: crate::transport::FunctionTransport
 
+mod address_key;
 mod call;
 mod decode;
 mod delayed;
@@ -28,6 +29,7 @@ use crate::egress::EgressSink;
 use crate::error::Error;
 use crate::fast_map::FastMap;
 use crate::{FunctionSelector, FunctionType};
+use address_key::AddressKey;
 use decode::Answer;
 use delayed::DelayedMessages;
 use encode::InvocationEntry;
@@ -154,7 +156,7 @@ pub(crate) struct Engine {
     states: StateStore,
     /// Addresses with a request in flight, and what waits behind it. The key is shared
     /// with the task of the call in flight.
-    mailboxes: FastMap<Arc<Address>, Mailbox>,
+    mailboxes: FastMap<AddressKey, Mailbox>,
     delayed: DelayedMessages,
     /// How many mailboxes hold a backlog at their endpoint's limit.
     blocked: usize,
@@ -193,6 +195,7 @@ impl Runtime {
                     return Err(failure.clone());
                 }
                 if engine.blocked == 0 {
+                    let target = AddressKey::from(&target);
                     let endpoint = Arc::clone(engine.routes.find(&target)?);
                     let invocation = InvocationEntry {
                         caller: None,
@@ -250,12 +253,15 @@ impl Runtime {
         self.shared
             .lock()
             .states
-            .peek(address, state, Instant::now())
+            .peek(&address.into(), state, Instant::now())
     }
 
     /// Every live state value at `address`, by name.
     pub fn states(&self, address: &Address) -> BTreeMap<String, TypedValue> {
-        self.shared.lock().states.peek_all(address, Instant::now())
+        self.shared
+            .lock()
+            .states
+            .peek_all(&address.into(), Instant::now())
     }
 
     /// The state specs learned for `function_type`, by name.
@@ -278,7 +284,7 @@ impl Runtime {
         self.shared
             .lock()
             .mailboxes
-            .get(address)
+            .get(&AddressKey::from(address))
             .map_or(0, Mailbox::backlog_len)
     }
 
@@ -344,7 +350,7 @@ impl Shared {
         let fired = !due.is_empty();
         for message in due {
             let invocation = InvocationEntry {
-                caller: Some(&message.sender),
+                caller: Some(message.sender.encoded()),
                 argument: (&message.argument).into(),
             };
             engine.enqueue(message.target, &message.endpoint, invocation, now);

@@ -5,10 +5,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use statefun_protocol::{Address, TypedValue};
+use statefun_protocol::TypedValue;
 use tokio::time::Instant;
 
 use super::Engine;
+use super::address_key::AddressKey;
 use super::decode::Effects;
 use super::delayed::DelayedMessage;
 use super::state::CheckedMutation;
@@ -36,13 +37,13 @@ pub(crate) enum DelayedAction {
 impl Engine {
     pub(crate) fn check_response(
         &self,
-        sender: &Address,
+        sender: &AddressKey,
         effects: &mut Effects,
         now: Instant,
     ) -> Result<Plan, Error> {
         let malformed = |what| -> Error {
             Repr::MalformedResponse {
-                address: sender.clone(),
+                address: sender.to_address(),
                 what,
             }
             .into()
@@ -64,7 +65,7 @@ impl Engine {
             if invocation.is_cancellation_request {
                 if token.is_empty() {
                     return Err(Repr::EmptyCancellationToken {
-                        sender: sender.clone(),
+                        sender: sender.to_address(),
                     }
                     .into());
                 }
@@ -78,11 +79,12 @@ impl Engine {
                 .ok_or_else(|| malformed("a delayed message target"))?;
             let delay = u64::try_from(invocation.delay_in_ms).map_err(|_| {
                 Error::from(Repr::NegativeDelay {
-                    sender: sender.clone(),
+                    sender: sender.to_address(),
                     target: target.clone(),
                     delay_ms: invocation.delay_in_ms,
                 })
             })?;
+            let target = AddressKey::from(&target);
             let endpoint = Arc::clone(self.routes.find(&target)?);
             let token = (!token.is_empty()).then_some(token);
             if let Some(token) = &token {
@@ -90,7 +92,7 @@ impl Engine {
                     || (!cancelled.contains(token) && self.delayed.is_pending(sender, token));
                 if pending {
                     return Err(Repr::DuplicateCancellationToken {
-                        sender: sender.clone(),
+                        sender: sender.to_address(),
                         token: token.clone(),
                     }
                     .into());
@@ -114,14 +116,14 @@ impl Engine {
             let id = format!("{}/{}", message.egress_namespace, message.egress_type);
             let Some(sink) = self.egresses.get(&id) else {
                 return Err(Repr::UnknownEgress {
-                    sender: sender.clone(),
+                    sender: sender.to_address(),
                     egress: id,
                 }
                 .into());
             };
             let value = message.argument.unwrap_or_default();
             sink.check(&value).map_err(|source| Repr::EgressRejected {
-                sender: sender.clone(),
+                sender: sender.to_address(),
                 egress: id,
                 source,
             })?;

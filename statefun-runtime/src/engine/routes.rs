@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use statefun_protocol::Address;
-
+use super::address_key::AddressKey;
 use super::endpoint::Endpoint;
 use crate::error::{Error, Repr};
 use crate::fast_map::{FastMap, TypeMap};
@@ -12,7 +11,7 @@ use crate::{FunctionSelector, FunctionType};
 #[derive(Default)]
 pub(crate) struct Routes {
     exact: TypeMap<Arc<Endpoint>>,
-    namespaces: FastMap<String, Arc<Endpoint>>,
+    namespaces: FastMap<Box<[u8]>, Arc<Endpoint>>,
 }
 
 impl Routes {
@@ -21,20 +20,23 @@ impl Routes {
         match selector {
             FunctionSelector::Type(function_type) => self.exact.insert(function_type, endpoint),
             FunctionSelector::Namespace(namespace) => {
-                self.namespaces.insert(namespace, endpoint);
+                self.namespaces
+                    .insert(namespace.into_bytes().into(), endpoint);
             }
         }
     }
 
     /// The endpoint serving `target`'s function type: an exact `ns/name` entry wins over `ns/*`.
-    pub fn find(&self, target: &Address) -> Result<&Arc<Endpoint>, Error> {
+    pub fn find(&self, target: &AddressKey) -> Result<&Arc<Endpoint>, Error> {
+        let [namespace, name, _] = target.parts_bytes();
         self.exact
-            .get(&target.namespace, &target.r#type)
-            .or_else(|| self.namespaces.get(&target.namespace))
+            .get(namespace, name)
+            .or_else(|| self.namespaces.get(namespace))
             .ok_or_else(|| {
+                let target = target.to_address();
                 Repr::UnknownFunctionType {
-                    function_type: FunctionType::of(target),
-                    target: target.clone(),
+                    function_type: FunctionType::of(&target),
+                    target,
                 }
                 .into()
             })

@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
+use statefun_protocol::TypedValue;
 use statefun_protocol::from_function::PersistedValueMutation;
 use statefun_protocol::from_function::PersistedValueSpec;
 use statefun_protocol::from_function::expiration_spec::ExpireMode;
 use statefun_protocol::from_function::persisted_value_mutation::MutationType;
-use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
+use super::address_key::AddressKey;
 use super::encode::{self, ValueRef};
 use crate::FunctionType;
 use crate::error::{Error, Repr};
@@ -79,7 +80,7 @@ pub(crate) enum CheckedMutation {
 #[derive(Debug, Default)]
 pub(crate) struct StateStore {
     specs: TypeMap<BTreeMap<String, Registered>>,
-    values: FastMap<Address, FastMap<String, StoredValue>>,
+    values: FastMap<AddressKey, FastMap<String, StoredValue>>,
 }
 
 impl StateStore {
@@ -87,8 +88,9 @@ impl StateStore {
     /// one, as `InvocationBatchRequest.state` entries, and returns how many it wrote (see
     /// [`was_sent`](Self::was_sent)). Reading refreshes `AfterInvoke` expirations, like
     /// Flink's TTL.
-    pub fn attach(&mut self, address: &Address, now: Instant, out: &mut Vec<u8>) -> usize {
-        let Some(specs) = self.specs.get(&address.namespace, &address.r#type) else {
+    pub fn attach(&mut self, address: &AddressKey, now: Instant, out: &mut Vec<u8>) -> usize {
+        let [namespace, name, _] = address.parts_bytes();
+        let Some(specs) = self.specs.get(namespace, name) else {
             return 0;
         };
         let Some(values) = self.values.get_mut(address) else {
@@ -121,9 +123,10 @@ impl StateStore {
 
     /// Whether `state` was among the `sent` states [`attach`](Self::attach) wrote for a
     /// request to `address`.
-    pub fn was_sent(&self, address: &Address, state: &str, sent: usize) -> bool {
+    pub fn was_sent(&self, address: &AddressKey, state: &str, sent: usize) -> bool {
+        let [namespace, name, _] = address.parts_bytes();
         self.specs
-            .get(&address.namespace, &address.r#type)
+            .get(namespace, name)
             .and_then(|specs| specs.get(state))
             .is_some_and(|registered| registered.index < sent)
     }
@@ -132,23 +135,23 @@ impl StateStore {
     /// already registered keeps its spec; only its type is checked.
     pub fn register(
         &mut self,
-        address: &Address,
+        address: &AddressKey,
         missing: &[PersistedValueSpec],
     ) -> Result<usize, Error> {
         let mut checked = Vec::with_capacity(missing.len());
         for spec in missing {
             checked.push((spec.state_name.clone(), checked_spec(address, spec)?));
         }
-        let specs = self
-            .specs
-            .get_or_default(&address.namespace, &address.r#type);
+        let [namespace, name, _] = address.parts_bytes();
+        let specs = self.specs.get_or_default(namespace, name);
         let mut added = 0;
         for (name, spec) in checked {
             match specs.get(&name) {
                 Some(registered) if registered.spec.typename != spec.typename => {
+                    let address = address.to_address();
                     return Err(Repr::StateTypeMismatch {
-                        function_type: FunctionType::of(address),
-                        address: address.clone(),
+                        function_type: FunctionType::of(&address),
+                        address,
                         state: name,
                         registered: registered.spec.typename.clone(),
                         found: spec.typename,
@@ -167,9 +170,10 @@ impl StateStore {
         Ok(added)
     }
 
-    fn spec(&self, address: &Address, state: &str) -> Option<&StateSpec> {
+    fn spec(&self, address: &AddressKey, state: &str) -> Option<&StateSpec> {
+        let [namespace, name, _] = address.parts_bytes();
         self.specs
-            .get(&address.namespace, &address.r#type)?
+            .get(namespace, name)?
             .get(state)
             .map(|registered| &registered.spec)
     }
@@ -177,13 +181,13 @@ impl StateStore {
     /// Checks a mutation `address` sent against the registered specs.
     pub fn check(
         &self,
-        address: &Address,
+        address: &AddressKey,
         mutation: &PersistedValueMutation,
     ) -> Result<CheckedMutation, Error> {
         let state = mutation.state_name.clone();
         let Some(spec) = self.spec(address, &state) else {
             return Err(Repr::UnknownState {
-                address: address.clone(),
+                address: address.to_address(),
                 state,
             }
             .into());
@@ -193,9 +197,10 @@ impl StateStore {
             Ok(MutationType::Modify) => {
                 let value = mutation.state_value.clone().unwrap_or_default();
                 if value.typename != spec.typename {
+                    let address = address.to_address();
                     return Err(Repr::StateTypeMismatch {
-                        function_type: FunctionType::of(address),
-                        address: address.clone(),
+                        function_type: FunctionType::of(&address),
+                        address,
                         state,
                         registered: spec.typename.clone(),
                         found: value.typename,
@@ -210,7 +215,7 @@ impl StateStore {
                 })
             }
             Err(_) => Err(Repr::InvalidMutation {
-                address: address.clone(),
+                address: address.to_address(),
                 state,
                 mutation_type: mutation.mutation_type,
             }
@@ -219,7 +224,7 @@ impl StateStore {
     }
 
     /// Applies a checked mutation; a write starts the value's time to live.
-    pub fn apply(&mut self, address: &Address, mutation: CheckedMutation, now: Instant) {
+    pub fn apply(&mut self, address: &AddressKey, mutation: CheckedMutation, now: Instant) {
         match mutation {
             CheckedMutation::Delete { state } => {
                 if let Some(values) = self.values.get_mut(address) {
@@ -252,7 +257,7 @@ impl StateStore {
     }
 
     /// The live value of `state` at `address`, without counting as a read.
-    pub fn peek(&self, address: &Address, state: &str, now: Instant) -> Option<TypedValue> {
+    pub fn peek(&self, address: &AddressKey, state: &str, now: Instant) -> Option<TypedValue> {
         let spec = self.spec(address, state)?;
         let value = self.values.get(address)?.get(state)?;
         value
@@ -261,7 +266,7 @@ impl StateStore {
     }
 
     /// Every live value at `address`, by state name.
-    pub fn peek_all(&self, address: &Address, now: Instant) -> BTreeMap<String, TypedValue> {
+    pub fn peek_all(&self, address: &AddressKey, now: Instant) -> BTreeMap<String, TypedValue> {
         let Some(values) = self.values.get(address) else {
             return BTreeMap::new();
         };
@@ -274,7 +279,10 @@ impl StateStore {
     /// The specs registered for `function_type`, by state name.
     pub fn specs(&self, function_type: &FunctionType) -> BTreeMap<String, StateSpec> {
         self.specs
-            .get(function_type.namespace(), function_type.name())
+            .get(
+                function_type.namespace().as_bytes(),
+                function_type.name().as_bytes(),
+            )
             .map(|specs| {
                 specs
                     .iter()
@@ -285,10 +293,10 @@ impl StateStore {
     }
 }
 
-fn checked_spec(address: &Address, spec: &PersistedValueSpec) -> Result<StateSpec, Error> {
+fn checked_spec(address: &AddressKey, spec: &PersistedValueSpec) -> Result<StateSpec, Error> {
     let invalid = |problem: String| -> Error {
         Repr::InvalidStateSpec {
-            address: address.clone(),
+            address: address.to_address(),
             state: spec.state_name.clone(),
             problem,
         }
@@ -338,12 +346,13 @@ fn checked_spec(address: &Address, spec: &PersistedValueSpec) -> Result<StateSpe
 mod tests {
     use super::*;
     use prost::Message;
+    use statefun_protocol::Address;
     use statefun_protocol::from_function::ExpirationSpec;
     use statefun_protocol::to_function::{InvocationBatchRequest, PersistedValue};
 
     impl StateStore {
         /// What `attach` writes, decoded: state entries alone are an `InvocationBatchRequest`.
-        fn attach_decoded(&mut self, address: &Address, now: Instant) -> Vec<PersistedValue> {
+        fn attach_decoded(&mut self, address: &AddressKey, now: Instant) -> Vec<PersistedValue> {
             let mut out = Vec::new();
             let sent = self.attach(address, now, &mut out);
             let state = InvocationBatchRequest::decode(&out[..]).unwrap().state;
@@ -373,7 +382,7 @@ mod tests {
 
     #[test]
     fn registered_states_are_sent_with_or_without_value() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         let now = Instant::now();
         store
@@ -399,7 +408,7 @@ mod tests {
 
     #[test]
     fn re_announcing_with_another_type_names_both_types() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         store
             .register(
@@ -431,13 +440,13 @@ mod tests {
 
     #[test]
     fn empty_typename_is_unset_and_bad_typename_is_rejected() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         store
             .register(&address, &[spec("x", "", ExpireMode::None, 0)])
             .unwrap();
         assert_eq!(
-            store.specs(&FunctionType::of(&address))["x"].typename,
+            store.specs(&FunctionType::of(&address.to_address()))["x"].typename,
             UNSET_TYPENAME
         );
         let error = store
@@ -448,7 +457,7 @@ mod tests {
 
     #[test]
     fn modify_with_another_type_and_unknown_state_are_rejected() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         store
             .register(&address, &[spec("seen", "t/int", ExpireMode::None, 0)])
@@ -471,7 +480,7 @@ mod tests {
 
     #[test]
     fn after_write_expires_after_the_write_despite_reads() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         let start = Instant::now();
         store
@@ -493,7 +502,7 @@ mod tests {
 
     #[test]
     fn after_invoke_is_refreshed_by_each_read() {
-        let address = Address::new("ns", "fn", "a");
+        let address = AddressKey::from(&Address::new("ns", "fn", "a"));
         let mut store = StateStore::default();
         let start = Instant::now();
         store

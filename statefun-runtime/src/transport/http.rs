@@ -95,13 +95,14 @@ impl fmt::Debug for HttpTransport {
 }
 
 impl HttpTransport {
-    /// One attempt, borrowing what `call` must own: the engine's way in.
+    /// One attempt for the function type named `name`, borrowing what `call` must own:
+    /// the engine's way in.
     pub(crate) fn exchange<'a>(
         &'a self,
-        target: &'a Address,
+        name: &'a [u8],
         request: &'a [u8],
     ) -> impl Future<Output = Result<Bytes, TransportError>> + Send + 'a {
-        self.client.exchange(&target.r#type, request)
+        self.client.exchange(name, request)
     }
 }
 
@@ -109,6 +110,6 @@ impl FunctionTransport for HttpTransport {
     fn call(&self, target: &Address, request: Bytes) -> CallFuture {
         let client = Arc::clone(&self.client);
         let name = target.r#type.clone();
-        Box::pin(async move { client.exchange(&name, &request).await })
+        Box::pin(async move { client.exchange(name.as_bytes(), &request).await })
     }
 }

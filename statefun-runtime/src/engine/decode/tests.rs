@@ -1,6 +1,7 @@
 //! The scan against prost: every body reads the same both ways, or fails both ways.
 
 use super::*;
+use statefun_protocol::Address;
 use statefun_protocol::from_function::{Invocation, PersistedValueSpec, persisted_value_mutation};
 
 /// What the engine sees of a response, owned, to compare.
@@ -30,7 +31,10 @@ fn through_answer(body: &[u8]) -> Result<Read, prost::DecodeError> {
                         Argument::Decoded(value) => value,
                         Argument::Absent => TypedValue::default(),
                     };
-                    (message.target, argument)
+                    (
+                        message.target.as_ref().map(AddressKey::to_address),
+                        argument,
+                    )
                 })
                 .collect(),
             mutations: effects.mutations,
@@ -262,5 +266,23 @@ fn odd_encodings_read_as_prost_reads_them() {
     for (body, fast) in cases {
         assert_eq!(scanned(&body), fast, "{body:02x?}");
         same(&body);
+    }
+}
+
+#[test]
+fn an_address_however_encoded_is_one_key() {
+    let canonical = AddressKey::from(&Address::new("a", "b", "c"));
+    for encoded in [
+        vec![0x0A, 1, b'a', 0x12, 1, b'b', 0x1A, 1, b'c'],
+        vec![0x1A, 1, b'c', 0x12, 1, b'b', 0x0A, 1, b'a'],
+        vec![
+            0x0A, 1, b'x', 0x12, 1, b'b', 0x1A, 1, b'c', 0x0A, 1, b'a', 0x20, 7,
+        ],
+    ] {
+        assert_eq!(
+            read_address(&encoded),
+            Some(canonical.clone()),
+            "{encoded:02x?}"
+        );
     }
 }

@@ -38,7 +38,7 @@ pub(super) struct Client {
     pool_ttl: Duration,
     pool_size: usize,
     /// By function type name.
-    targets: Mutex<FastMap<String, Arc<Target>>>,
+    targets: Mutex<FastMap<Box<[u8]>, Arc<Target>>>,
     pools: Mutex<FastMap<Origin, Arc<Pool>>>,
 }
 
@@ -74,12 +74,14 @@ impl Client {
     }
 
     /// The rendered request for the function type `name`.
-    fn target(&self, name: &str) -> Result<Arc<Target>, UrlTemplateError> {
+    fn target(&self, name: &[u8]) -> Result<Arc<Target>, UrlTemplateError> {
         let mut targets = self.targets.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(target) = targets.get(name) {
             return Ok(Arc::clone(target));
         }
-        let url = self.template.request_parts(name)?;
+        let url = self
+            .template
+            .request_parts(&String::from_utf8_lossy(name))?;
         let head = format!(
             "POST {} HTTP/1.1\r\nhost: {}\r\ncontent-type: {octet}\r\naccept: {octet}\r\nuser-agent: statefun\r\ncontent-length: ",
             url.path,
@@ -100,12 +102,12 @@ impl Client {
         if targets.len() >= MAX_TARGETS {
             targets.clear();
         }
-        targets.insert(name.to_owned(), Arc::clone(&target));
+        targets.insert(name.into(), Arc::clone(&target));
         Ok(target)
     }
 
     /// POSTs `request` to the function type `name` and returns the checked answer's body.
-    pub async fn exchange(&self, name: &str, request: &[u8]) -> Result<Bytes, TransportError> {
+    pub async fn exchange(&self, name: &[u8], request: &[u8]) -> Result<Bytes, TransportError> {
         // The template was checked when built, so only an odd function name can break it.
         let target = self.target(name).map_err(TransportError::request)?;
         let mut connection = match target.pool.checkout() {

@@ -83,7 +83,7 @@ const OK: &[u8] =
 async fn the_request_is_a_post_with_statefuns_headers_and_the_body() {
     let (url, requests, _server) = serve(vec![OK]).await;
     let body = client(&url, 1024)
-        .exchange("greeter", b"\x01\x02")
+        .exchange(b"greeter", b"\x01\x02")
         .await
         .unwrap();
     assert_eq!(body.as_ref(), b"abc");
@@ -101,9 +101,9 @@ async fn a_keep_alive_connection_is_reused_and_a_closed_one_is_not() {
     let (url, requests, _server) = serve(vec![OK, OK]).await;
     let client = client(&url, 1024);
     for _ in 0..2 {
-        client.exchange("f", b"").await.unwrap();
+        client.exchange(b"f", b"").await.unwrap();
     }
-    let pool = Arc::clone(&client.target("f").unwrap().pool);
+    let pool = Arc::clone(&client.target(b"f").unwrap().pool);
     // Wait for the reactor to see the server close the idle connection.
     while pool
         .lock()
@@ -113,7 +113,7 @@ async fn a_keep_alive_connection_is_reused_and_a_closed_one_is_not() {
     {
         tokio::task::yield_now().await;
     }
-    client.exchange("f", b"").await.unwrap();
+    client.exchange(b"f", b"").await.unwrap();
     let connections: Vec<usize> = requests.lock().unwrap().iter().map(|(c, _)| *c).collect();
     assert_eq!(connections, [0, 0, 1]);
 }
@@ -126,7 +126,7 @@ async fn chunked_close_delimited_and_informational_answers_are_read() {
     let informational: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: 3\r\n\r\nabc";
     for answer in [chunked, until_close, informational] {
         let (url, _, _server) = serve(vec![answer]).await;
-        let body = client(&url, 1024).exchange("f", b"").await.unwrap();
+        let body = client(&url, 1024).exchange(b"f", b"").await.unwrap();
         assert_eq!(body.as_ref(), b"abc", "{}", String::from_utf8_lossy(answer));
     }
 }
@@ -163,7 +163,7 @@ async fn bad_answers_fail_with_their_kind() {
     ];
     for (answer, kind, message) in cases {
         let (url, _, _server) = serve(vec![answer]).await;
-        let error = client(&url, 1024).exchange("f", b"").await.unwrap_err();
+        let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
         assert_eq!(error.kind(), kind, "{error}");
         assert!(error.to_string().contains(message), "{error}");
     }
@@ -172,6 +172,6 @@ async fn bad_answers_fail_with_their_kind() {
 #[tokio::test]
 async fn a_connection_closed_without_an_answer_is_a_request_failure() {
     let (url, _, _server) = serve(vec![]).await;
-    let error = client(&url, 1024).exchange("f", b"").await.unwrap_err();
+    let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::Request, "{error}");
 }
