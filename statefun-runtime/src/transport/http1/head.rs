@@ -197,8 +197,10 @@ fn digits(value: &[u8]) -> Option<u64> {
 /// transport checks it: any item of a comma-separated list, in any case, but without
 /// parameters such as `; charset=…`.
 pub(in crate::transport) fn lists_octet_stream(value: &[u8]) -> bool {
-    // What every function answers, checked without splitting a string.
-    if value.eq_ignore_ascii_case(statefun_protocol::CONTENT_TYPE.as_bytes()) {
+    // What every function answers, checked without splitting a string (and exactly
+    // first, which is one comparison instead of one per byte).
+    let octet_stream = statefun_protocol::CONTENT_TYPE.as_bytes();
+    if value == octet_stream || value.eq_ignore_ascii_case(octet_stream) {
         return true;
     }
     visible_ascii(value).is_some_and(|value| {
