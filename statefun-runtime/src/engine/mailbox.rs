@@ -5,6 +5,7 @@
 //! queued, so a batch is sent by copying bytes, and a request is never re-encoded from
 //! prost structs: its invocations stay in it for a resend or the delivery record.
 
+use std::collections::hash_map::Entry;
 use std::mem;
 use std::sync::Arc;
 
@@ -52,19 +53,24 @@ impl Engine {
         invocation: InvocationEntry<'_>,
         now: Instant,
     ) {
-        if let Some(mailbox) = self.mailboxes.get_mut(&target) {
-            invocation.put(&mut mailbox.backlog);
-            mailbox.backlog_len += 1;
-            let at_limit = mailbox
-                .endpoint
-                .max_backlog()
-                .is_some_and(|limit| mailbox.backlog_len >= limit);
-            if at_limit && !mailbox.blocked {
-                mailbox.blocked = true;
-                self.blocked += 1;
+        // One lookup whether the address is busy or idle.
+        let idle = match self.mailboxes.entry(target) {
+            Entry::Occupied(mut busy) => {
+                let mailbox = busy.get_mut();
+                invocation.put(&mut mailbox.backlog);
+                mailbox.backlog_len += 1;
+                let at_limit = mailbox
+                    .endpoint
+                    .max_backlog()
+                    .is_some_and(|limit| mailbox.backlog_len >= limit);
+                if at_limit && !mailbox.blocked {
+                    mailbox.blocked = true;
+                    self.blocked += 1;
+                }
+                return;
             }
-            return;
-        }
+            Entry::Vacant(idle) => idle,
+        };
         let mut mailbox = Mailbox {
             endpoint: Arc::clone(endpoint),
             sent_states: 0,
@@ -72,20 +78,18 @@ impl Engine {
             backlog_len: 0,
             blocked: false,
         };
-        let mut entries = mem::take(&mut self.entries_scratch);
-        entries.clear();
-        invocation.put(&mut entries);
+        self.entries_scratch.clear();
+        invocation.put(&mut self.entries_scratch);
         send_batch(
             &mut self.states,
             &mut self.states_scratch,
             &mut self.start,
-            &target,
+            idle.key(),
             &mut mailbox,
-            &entries,
+            &self.entries_scratch,
             now,
         );
-        self.entries_scratch = entries;
-        self.mailboxes.insert(target, mailbox);
+        idle.insert(mailbox);
     }
 
     /// Registers the states a function reported missing and sends `call`'s invocations
