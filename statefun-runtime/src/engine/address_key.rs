@@ -65,7 +65,7 @@ impl AddressKey {
             let Some(part) = tail.get(..len) else {
                 return false;
             };
-            if part.is_empty() || std::str::from_utf8(part).is_err() {
+            if part.is_empty() || !is_utf8(part) {
                 return false;
             }
             last_field = field;
@@ -124,6 +124,12 @@ impl fmt::Debug for AddressKey {
         let parts = self.parts();
         write!(f, "{}/{}/{}", parts.namespace, parts.r#type, parts.id)
     }
+}
+
+/// Whether `bytes` are UTF-8; the ASCII addresses and typenames usually are, which is
+/// quicker to see.
+pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
+    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
 }
 
 /// A length prefix.

@@ -19,7 +19,7 @@ use statefun_protocol::from_function::{
 };
 use statefun_protocol::{FromFunction, TypedValue};
 
-use super::address_key::{AddressKey, AddressParts};
+use super::address_key::{AddressKey, AddressParts, is_utf8};
 use super::endpoint::Endpoint;
 
 const VARINT: u8 = 0;
@@ -222,7 +222,7 @@ fn check_argument(bytes: &[u8]) -> Option<()> {
     while !value.is_empty() {
         match value.key()? {
             (1, LEN) => {
-                std::str::from_utf8(value.bytes()?).ok()?;
+                is_utf8(value.bytes()?).then_some(())?;
             }
             (2, VARINT) => {
                 value.varint()?;
