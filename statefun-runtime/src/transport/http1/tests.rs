@@ -175,3 +175,31 @@ async fn a_connection_closed_without_an_answer_is_a_request_failure() {
     let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::Request, "{error}");
 }
+
+#[tokio::test]
+async fn large_requests_and_answers_go_through_whole() {
+    static LARGE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = LARGE.get_or_init(|| {
+        let payload = vec![7u8; 300_000];
+        let mut answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+            payload.len()
+        )
+        .into_bytes();
+        answer.extend_from_slice(&payload);
+        answer
+    });
+    let (url, requests, _server) = serve(vec![body.as_slice(), body.as_slice()]).await;
+    let client = client(&url, 1 << 20);
+    let request = vec![9u8; 200_000];
+    for _ in 0..2 {
+        let answer = client.exchange(b"f", &request).await.unwrap();
+        assert_eq!(answer.len(), 300_000);
+        assert!(answer.iter().all(|&b| b == 7));
+    }
+    let requests = requests.lock().unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|(connection, request)| *connection == 0
+        && request.ends_with(&[9u8; 1000])
+        && request.len() > 200_000));
+}
