@@ -13,6 +13,8 @@ use tokio::net::TcpListener;
 use super::StatefunService;
 use crate::RequestReplyHandler;
 
+pub use super::shutdown::shutdown_signal;
+
 /// Serves a [`RequestReplyHandler`] over HTTP/1.1 on every path of a listener, with
 /// keep-alive connections and `TCP_NODELAY`, until a shutdown signal; then it stops
 /// accepting connections and lets the requests in flight finish.
