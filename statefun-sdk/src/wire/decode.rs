@@ -74,8 +74,10 @@ pub(crate) fn decode_to_function(body: &Bytes) -> Result<Batch, ToFunctionError>
 fn decode_batch(mut reader: Reader<'_>) -> Result<Batch, ToFunctionError> {
     let context = "InvocationBatchRequest";
     let mut target = None;
-    let mut state = Vec::new();
-    let mut invocations = Vec::new();
+    // Sized up front: a batch's vectors are the only ones whose length the request tells.
+    let [states, calls] = reader.count([2, 3]).map_err(malformed(context))?;
+    let mut state = Vec::with_capacity(states);
+    let mut invocations = Vec::with_capacity(calls);
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use bytestring::ByteString;
-use prost::encoding::{encode_varint, encoded_len_varint};
+use prost::encoding::encoded_len_varint;
 
 use crate::{Address, TypeName};
 
@@ -68,6 +68,17 @@ pub(crate) struct Effects {
 trait Body {
     fn body_len(&self) -> usize;
     fn write_body(&self, out: &mut Vec<u8>);
+}
+
+/// Appends `value` as a varint. The buffer is sized beforehand, so pushing byte by byte
+/// never grows it; prost's generic `BufMut` writer checks and reserves on every byte.
+#[inline]
+pub(crate) fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
 }
 
 fn key(field: u64, wire_type: u64, out: &mut Vec<u8>) {
@@ -321,6 +332,22 @@ impl ResponseWriter {
         debug_assert_eq!(out.len(), out.capacity());
         Bytes::from(out)
     }
+}
+
+/// A message made only of length-delimited fields, `(number, bytes)` in the order given
+/// (field-number order keeps it canonical), empty ones left out as proto3 does, in a
+/// buffer of exactly its size.
+pub(crate) fn encode_length_delimited(fields: &[(u64, &[u8])]) -> Bytes {
+    let len = fields
+        .iter()
+        .map(|(number, bytes)| bytes_field_len(*number, bytes.len()))
+        .sum();
+    let mut out = Vec::with_capacity(len);
+    for (number, bytes) in fields {
+        write_bytes_field(*number, bytes, &mut out);
+    }
+    debug_assert_eq!(out.len(), out.capacity());
+    Bytes::from(out)
 }
 
 /// Writes `FromFunction{incomplete_invocation_context}` listing `missing`.

@@ -12,6 +12,6 @@ pub(crate) use decode::{
 };
 pub(crate) use encode::{
     Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, ResponseWriter, TypedPayload,
-    encode_incomplete_context,
+    encode_incomplete_context, encode_length_delimited, encode_varint,
 };
 pub(crate) use reader::{Field, Reader};
