@@ -3,11 +3,11 @@
 //! leaves the field out. Decoding accepts any valid encoding, such as an explicit `0`.
 
 use bytes::Bytes;
-use prost::encoding::encode_varint;
+use prost::encoding::encoded_len_varint;
 
 use super::{BoxError, Type};
 use crate::TypeName;
-use crate::wire::{Field, Reader};
+use crate::wire::{Field, Reader, encode_varint};
 
 /// The last occurrence of field 1 in a wrapper message, if any.
 fn field_one(bytes: &Bytes) -> Result<Option<Field>, BoxError> {
@@ -52,9 +52,34 @@ macro_rules! builtin_type {
     };
 }
 
-trait Wrapped: Sized {
+pub(crate) trait Wrapped: Sized {
+    /// The length of what `write` appends.
+    fn encoded_len(&self) -> usize;
     fn write(&self, out: &mut Vec<u8>);
     fn read(bytes: &Bytes) -> Result<Self, BoxError>;
+}
+
+/// The wrapper message of `value` in a buffer of exactly its size, which becomes `Bytes`
+/// without a further allocation.
+pub(crate) fn wrapped_bytes<T: Wrapped>(value: &T) -> Bytes {
+    let mut out = Vec::with_capacity(value.encoded_len());
+    value.write(&mut out);
+    Bytes::from(out)
+}
+
+/// [`wrapped_bytes`] of a string slice.
+pub(crate) fn str_bytes(text: &str) -> Bytes {
+    let mut out = Vec::with_capacity(str_len(text));
+    write_str(text, &mut out);
+    Bytes::from(out)
+}
+
+fn str_len(text: &str) -> usize {
+    if text.is_empty() {
+        0
+    } else {
+        1 + encoded_len_varint(text.len() as u64) + text.len()
+    }
 }
 
 fn write<T: Wrapped>(value: &T, out: &mut Vec<u8>) {
@@ -66,6 +91,10 @@ fn read<T: Wrapped>(bytes: &Bytes) -> Result<T, BoxError> {
 }
 
 impl Wrapped for bool {
+    fn encoded_len(&self) -> usize {
+        if *self { 2 } else { 0 }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         if *self {
             out.extend_from_slice(&[0x08, 0x01]);
@@ -81,6 +110,10 @@ impl Wrapped for bool {
 }
 
 impl Wrapped for i32 {
+    fn encoded_len(&self) -> usize {
+        if *self != 0 { 5 } else { 0 }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         if *self != 0 {
             out.push(0x0D);
@@ -97,6 +130,10 @@ impl Wrapped for i32 {
 }
 
 impl Wrapped for i64 {
+    fn encoded_len(&self) -> usize {
+        if *self != 0 { 9 } else { 0 }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         if *self != 0 {
             out.push(0x09);
@@ -113,6 +150,10 @@ impl Wrapped for i64 {
 }
 
 impl Wrapped for f32 {
+    fn encoded_len(&self) -> usize {
+        if self.to_bits() != 0 { 5 } else { 0 }
+    }
+
     // The default test is on the bit pattern, so -0.0 keeps its sign as in the other SDKs.
     fn write(&self, out: &mut Vec<u8>) {
         if self.to_bits() != 0 {
@@ -132,6 +173,10 @@ impl Wrapped for f32 {
 }
 
 impl Wrapped for f64 {
+    fn encoded_len(&self) -> usize {
+        if self.to_bits() != 0 { 9 } else { 0 }
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         if self.to_bits() != 0 {
             out.push(0x09);
@@ -150,18 +195,24 @@ impl Wrapped for f64 {
 }
 
 impl Wrapped for String {
+    fn encoded_len(&self) -> usize {
+        str_len(self)
+    }
+
     fn write(&self, out: &mut Vec<u8>) {
         write_str(self, out);
     }
 
     fn read(bytes: &Bytes) -> Result<Self, BoxError> {
-        match field_one(bytes)? {
-            None => Ok(String::new()),
-            Some(field) => {
-                let range = field.range(1)?;
-                Ok(String::from_utf8(bytes[range].to_vec())?)
-            }
-        }
+        read_str(bytes).map(str::to_owned)
+    }
+}
+
+/// The text of a `StringWrapper`, borrowed from its bytes.
+pub(crate) fn read_str(bytes: &Bytes) -> Result<&str, BoxError> {
+    match field_one(bytes)? {
+        None => Ok(""),
+        Some(field) => Ok(std::str::from_utf8(&bytes[field.range(1)?])?),
     }
 }
 
