@@ -21,16 +21,27 @@ pub struct Context {
     pub(crate) effects: Effects,
     /// Tokens of delayed messages scheduled in this batch and not cancelled in it.
     pending_tokens: Vec<ByteString>,
+    /// The number of invocations in the batch: a function that sends something usually
+    /// sends it on every invocation, so the first send makes room for that many.
+    batch_size: usize,
+}
+
+fn push_sized<T>(effects: &mut Vec<T>, batch_size: usize, effect: T) {
+    if effects.capacity() == 0 {
+        effects.reserve_exact(batch_size);
+    }
+    effects.push(effect);
 }
 
 impl Context {
-    pub(crate) fn new(address: Address, storage: Storage) -> Context {
+    pub(crate) fn new(address: Address, storage: Storage, batch_size: usize) -> Context {
         Context {
             address,
             caller: None,
             storage,
             effects: Effects::default(),
             pending_tokens: Vec::new(),
+            batch_size,
         }
     }
 
@@ -52,7 +63,7 @@ impl Context {
 
     /// Sends `message` to its target as soon as possible.
     pub fn send(&mut self, message: OutgoingMessage) {
-        self.effects.messages.push(message.inner);
+        push_sized(&mut self.effects.messages, self.batch_size, message.inner);
     }
 
     /// Sends `message` to its target after `delay`.
@@ -114,7 +125,7 @@ impl Context {
 
     /// Sends `record` to its egress.
     pub fn send_egress(&mut self, record: EgressMessage) {
-        self.effects.egress.push(record.inner);
+        push_sized(&mut self.effects.egress, self.batch_size, record.inner);
     }
 
     pub(crate) fn into_parts(self) -> (Storage, Effects) {

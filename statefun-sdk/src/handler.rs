@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -39,7 +40,33 @@ use crate::{Address, Error, TypeName};
 /// ```
 #[derive(Clone)]
 pub struct RequestReplyHandler {
-    registry: Arc<HashMap<TypeName, Registered>>,
+    registry: Arc<Registry>,
+}
+
+/// Function types by name. Looked up once per request with a name from the runtime; the
+/// keys are fixed when the handler is built, so a simple hash beats SipHash's DoS
+/// resistance, which only matters for maps that grow from untrusted input.
+type Registry = HashMap<TypeName, Registered, BuildHasherDefault<Fnv1a>>;
+
+/// FNV-1a, 64 bit.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 struct Registered {
@@ -77,7 +104,7 @@ impl HandlerBuilder {
     /// The handler; an error if a function type is registered twice or a function declares
     /// a state name twice.
     pub fn build(self) -> Result<RequestReplyHandler, BuildError> {
-        let mut registry = HashMap::with_capacity(self.specs.len());
+        let mut registry = Registry::with_capacity_and_hasher(self.specs.len(), Default::default());
         for spec in self.specs {
             for (i, state) in spec.states.iter().enumerate() {
                 if spec.states[..i]
@@ -292,7 +319,7 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
         registered.declared.clone(),
         cells,
     );
-    let mut ctx = Context::new(target, storage);
+    let mut ctx = Context::new(target, storage, batch_size);
     if let Err(failure) = registered.function.run_batch(&mut ctx, invocations).await {
         let address = ctx.address().clone();
         return Err(match failure {

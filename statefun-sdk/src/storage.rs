@@ -1,7 +1,7 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 
 use crate::types::{self, Type, ValueError};
@@ -84,7 +84,15 @@ pub struct Storage {
     function: TypeName,
     declared: Arc<[DeclaredState]>,
     cells: Vec<Cell>,
+    /// Where written values are serialized, reused by every write.
+    scratch: Vec<u8>,
+    /// Holds the written values: one allocation serves many small writes.
+    arena: BytesMut,
 }
+
+/// Room for a few hundred small values, e.g. a counter written by every invocation of a
+/// large batch.
+const ARENA_CHUNK: usize = 1024;
 
 impl Storage {
     pub(crate) fn new(
@@ -97,7 +105,22 @@ impl Storage {
             function,
             declared,
             cells,
+            scratch: Vec::new(),
+            arena: BytesMut::new(),
         }
+    }
+
+    /// `bytes` as `Bytes` of their own, carved from the arena.
+    fn keep(&mut self, bytes: &[u8]) -> Bytes {
+        if bytes.is_empty() {
+            return Bytes::new();
+        }
+        if self.arena.capacity() - self.arena.len() < bytes.len() {
+            // The values already carved keep the old chunk alive as long as they need it.
+            self.arena = BytesMut::with_capacity(bytes.len().max(ARENA_CHUNK));
+        }
+        self.arena.extend_from_slice(bytes);
+        self.arena.split().freeze()
     }
 
     fn index_of<T: Type>(&self, spec: &ValueSpec<T>) -> Result<usize, StateError> {
@@ -155,13 +178,15 @@ impl Storage {
         value: impl Borrow<T::Value>,
     ) -> Result<(), StateError> {
         let index = self.index_of(spec)?;
-        let bytes =
-            types::serialize_to_bytes(spec.value_type(), value.borrow()).map_err(|source| {
-                StateErrorKind::Value {
-                    name: spec.name().to_owned(),
-                    source,
-                }
-            })?;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let serialized = types::serialize_into(spec.value_type(), value.borrow(), &mut scratch);
+        let bytes = serialized.map(|()| self.keep(&scratch));
+        self.scratch = scratch;
+        let bytes = bytes.map_err(|source| StateErrorKind::Value {
+            name: spec.name().to_owned(),
+            source,
+        })?;
         self.cells[index] = Cell {
             value: Some(bytes),
             received_typename: None,

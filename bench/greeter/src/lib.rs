@@ -39,13 +39,13 @@ async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let seen = ctx.storage().get(&SEEN)?.unwrap_or(0) + 1;
     ctx.storage().set(&SEEN, seen)?;
 
-    let name = message.as_string()?;
-    let greeting = greeting(&name, seen);
+    let name = message.as_str()?;
+    let greeting = greeting(name, seen);
 
     ctx.send_egress(
         KafkaEgressBuilder::to(EGRESS)
             .topic("greetings")
-            .key(name.as_str())
+            .key(name)
             .value_string(&greeting)
             .build()?,
     );
