@@ -1,13 +1,18 @@
 //! A ready-made HTTP/1.1 server for your functions, on hyper and tokio.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use super::StatefunService;
@@ -34,6 +39,22 @@ use crate::RequestReplyHandler;
 pub struct Server {
     service: StatefunService,
     shutdown_timeout: Option<Duration>,
+    header_read_timeout: Option<Duration>,
+}
+
+/// The service as hyper calls it: one boxed future per request, without the tower glue's
+/// readiness round and second clone.
+struct HyperService(StatefunService);
+
+impl hyper::service::Service<Request<Incoming>> for HyperService {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        let service = self.0.clone();
+        Box::pin(async move { Ok(service.serve(request).await) })
+    }
 }
 
 impl Server {
@@ -47,7 +68,17 @@ impl Server {
         Server {
             service,
             shutdown_timeout: None,
+            header_read_timeout: None,
         }
+    }
+
+    /// Closes a connection whose request head has not fully arrived within `timeout` of
+    /// its first byte (a defence against clients that hold connections open by sending
+    /// slowly). Off by default: StateFun's runtime is the only client, and the timer costs
+    /// every request a little.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
     }
 
     /// How long to wait for requests in flight after the shutdown signal; unlimited by
@@ -69,9 +100,15 @@ impl Server {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send,
     ) -> io::Result<()> {
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new()).keep_alive(true);
-        let builder = builder.http1_only();
+        // Plain HTTP/1.1: the runtime never speaks HTTP/2 to remote functions, and the
+        // automatic protocol detection wraps every read of a connection.
+        let mut builder = http1::Builder::new();
+        builder.keep_alive(true);
+        if let Some(timeout) = self.header_read_timeout {
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout);
+        }
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
         loop {
@@ -91,11 +128,9 @@ impl Server {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
             }
-            let connection = builder.serve_connection(
-                TokioIo::new(stream),
-                TowerToHyperService::new(self.service.clone()),
-            );
-            let connection = graceful.watch(connection.into_owned());
+            let connection =
+                builder.serve_connection(TokioIo::new(stream), HyperService(self.service.clone()));
+            let connection = graceful.watch(connection);
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
                     tracing::debug!(%error, %peer, "connection ended with an error");
