@@ -341,7 +341,7 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
     let (storage, effects) = ctx.into_parts();
     Ok(Answer::Result(ResponseWriter::invocation_response(
         &effects,
-        &storage.mutations(),
+        storage.mutations(),
     )))
 }
 

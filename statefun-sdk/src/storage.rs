@@ -92,7 +92,7 @@ pub struct Storage {
 
 /// Room for a few hundred small values, e.g. a counter written by every invocation of a
 /// large batch.
-const ARENA_CHUNK: usize = 1024;
+const ARENA_CHUNK: usize = 512;
 
 impl Storage {
     pub(crate) fn new(
@@ -207,7 +207,7 @@ impl Storage {
     }
 
     /// One mutation per modified state, in declaration order, with its final value.
-    pub(crate) fn mutations(&self) -> Vec<Mutation<'_>> {
+    pub(crate) fn mutations(&self) -> impl Iterator<Item = Mutation<'_>> + Clone {
         self.declared
             .iter()
             .zip(&self.cells)
@@ -217,6 +217,5 @@ impl Storage {
                 typename: &declared.typename,
                 value: cell.value.as_ref(),
             })
-            .collect()
     }
 }

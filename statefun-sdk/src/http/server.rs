@@ -3,14 +3,12 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
+use http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
+use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -40,21 +38,6 @@ pub struct Server {
     service: StatefunService,
     shutdown_timeout: Option<Duration>,
     header_read_timeout: Option<Duration>,
-}
-
-/// The service as hyper calls it: one boxed future per request, without the tower glue's
-/// readiness round and second clone.
-struct HyperService(StatefunService);
-
-impl hyper::service::Service<Request<Incoming>> for HyperService {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
-
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let service = self.0.clone();
-        Box::pin(async move { Ok(service.serve(request).await) })
-    }
 }
 
 impl Server {
@@ -128,8 +111,14 @@ impl Server {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
             }
-            let connection =
-                builder.serve_connection(TokioIo::new(stream), HyperService(self.service.clone()));
+            let service = self.service.clone();
+            // hyper names the future type through service_fn's generics: no box per request,
+            // unlike a Service impl (or tower's) whose future must be a nameable type.
+            let service = service_fn(move |request: Request<Incoming>| {
+                let service = service.clone();
+                async move { Ok::<_, Infallible>(service.serve(request).await) }
+            });
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
                 if let Err(error) = connection.await {

@@ -313,22 +313,32 @@ impl<T: Body> Repeated<'_, T> {
 pub(crate) struct ResponseWriter;
 
 impl ResponseWriter {
-    pub(crate) fn invocation_response(effects: &Effects, mutations: &[Mutation<'_>]) -> Bytes {
+    /// `mutations` is walked twice, to size the buffer and to fill it, so that the storage
+    /// need not collect them.
+    pub(crate) fn invocation_response<'a>(
+        effects: &Effects,
+        mutations: impl Iterator<Item = Mutation<'a>> + Clone,
+    ) -> Bytes {
         let parts = (
-            Repeated(1, mutations),
             Repeated(2, &effects.messages),
             Repeated(3, &effects.delayed),
             Repeated(4, &effects.egress),
         );
-        let body_len = parts.0.len() + parts.1.len() + parts.2.len() + parts.3.len();
+        let mutations_len: usize = mutations
+            .clone()
+            .map(|mutation| message_field_len(1, &mutation))
+            .sum();
+        let body_len = mutations_len + parts.0.len() + parts.1.len() + parts.2.len();
         let mut out =
             Vec::with_capacity(key_len(100) + encoded_len_varint(body_len as u64) + body_len);
         key(100, WIRE_LEN, &mut out);
         encode_varint(body_len as u64, &mut out);
+        for mutation in mutations {
+            write_message_field(1, &mutation, &mut out);
+        }
         parts.0.write(&mut out);
         parts.1.write(&mut out);
         parts.2.write(&mut out);
-        parts.3.write(&mut out);
         debug_assert_eq!(out.len(), out.capacity());
         Bytes::from(out)
     }
@@ -436,7 +446,7 @@ mod tests {
                 value: None,
             },
         ];
-        let ours = ResponseWriter::invocation_response(&effects, &mutations);
+        let ours = ResponseWriter::invocation_response(&effects, mutations.iter().cloned());
 
         let wire_address = || Some(WireAddress::new("ns", "fn", "id"));
         let expected = FromFunction {
@@ -489,7 +499,7 @@ mod tests {
 
     #[test]
     fn empty_response_is_an_empty_invocation_result() {
-        let ours = ResponseWriter::invocation_response(&Effects::default(), &[]);
+        let ours = ResponseWriter::invocation_response(&Effects::default(), std::iter::empty());
         assert_eq!(ours.as_ref(), [0xA2, 0x06, 0x00]);
     }
 
