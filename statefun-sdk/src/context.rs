@@ -27,19 +27,25 @@ pub struct Context {
 }
 
 fn push_sized<T>(effects: &mut Vec<T>, batch_size: usize, effect: T) {
-    if effects.capacity() == 0 {
-        effects.reserve_exact(batch_size);
+    if effects.is_empty() {
+        effects.reserve(batch_size);
     }
     effects.push(effect);
 }
 
 impl Context {
-    pub(crate) fn new(address: Address, storage: Storage, batch_size: usize) -> Context {
+    /// `effects` are empty, possibly with room left by an earlier batch.
+    pub(crate) fn new(
+        address: Address,
+        storage: Storage,
+        batch_size: usize,
+        effects: Effects,
+    ) -> Context {
         Context {
             address,
             caller: None,
             storage,
-            effects: Effects::default(),
+            effects,
             pending_tokens: Vec::new(),
             batch_size,
         }

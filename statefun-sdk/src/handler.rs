@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::mem;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -8,9 +9,10 @@ use tracing::Instrument as _;
 
 use crate::context::Context;
 use crate::function::{ErasedFunction, FunctionSpec, InvocationFailure};
+use crate::spare::Spare;
 use crate::storage::{Cell, Storage};
 use crate::value_spec::DeclaredState;
-use crate::wire::{self, MissingSpec, ResponseWriter, ToFunctionError};
+use crate::wire::{self, Effects, MissingSpec, ResponseWriter, ToFunctionError};
 use crate::{Address, Error, TypeName};
 
 /// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
@@ -229,7 +231,12 @@ impl RequestReplyHandler {
     /// invocations run one after the other over one view of the state, and the answer holds
     /// all their effects. An error or panic of any invocation fails the whole request.
     pub async fn handle(&self, body: Bytes) -> Result<Bytes, HandlerError> {
-        let batch = wire::decode_to_function(&body)?;
+        let mut spare = Spare::take();
+        let batch = wire::decode_to_function(
+            &body,
+            mem::take(&mut spare.states),
+            mem::take(&mut spare.invocations),
+        )?;
         let Some(registered) = self.registry.get(batch.target.function_type()) else {
             return Err(HandlerErrorInner::UnknownFunction {
                 requested: batch.target.function_type().clone(),
@@ -244,7 +251,9 @@ impl RequestReplyHandler {
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
         );
-        let outcome = run(registered, batch).instrument(span.clone()).await;
+        let outcome = run(registered, batch, spare)
+            .instrument(span.clone())
+            .await;
         span.record(
             "outcome",
             match &outcome {
@@ -273,15 +282,20 @@ impl Answer {
     }
 }
 
-async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, HandlerError> {
+async fn run(
+    registered: &Registered,
+    batch: wire::Batch,
+    mut spare: Spare,
+) -> Result<Answer, HandlerError> {
     let wire::Batch {
         target,
         mut state,
-        invocations,
+        mut invocations,
     } = batch;
     // "Missing" means no entry at all; an entry without value is registered and empty.
     // When the runtime repeats a name, the last entry wins.
-    let mut cells = Vec::with_capacity(registered.declared.len());
+    let mut cells = mem::take(&mut spare.cells);
+    cells.reserve(registered.declared.len());
     let mut missing = Vec::new();
     for declared in registered.declared.iter() {
         match state
@@ -318,9 +332,20 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
         target.function_type().clone(),
         registered.declared.clone(),
         cells,
+        mem::take(&mut spare.scratch),
+        mem::take(&mut spare.arena),
     );
-    let mut ctx = Context::new(target, storage, batch_size);
-    if let Err(failure) = registered.function.run_batch(&mut ctx, invocations).await {
+    let effects = Effects {
+        messages: mem::take(&mut spare.messages),
+        delayed: Vec::new(),
+        egress: mem::take(&mut spare.egress),
+    };
+    let mut ctx = Context::new(target, storage, batch_size, effects);
+    if let Err(failure) = registered
+        .function
+        .run_batch(&mut ctx, &mut invocations)
+        .await
+    {
         let address = ctx.address().clone();
         return Err(match failure {
             InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
@@ -339,10 +364,19 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
         .into());
     }
     let (storage, effects) = ctx.into_parts();
-    Ok(Answer::Result(ResponseWriter::invocation_response(
-        &effects,
-        storage.mutations(),
-    )))
+    let answer = ResponseWriter::invocation_response(&effects, storage.mutations());
+    let (cells, scratch, arena) = storage.into_buffers();
+    Spare {
+        states: state,
+        invocations,
+        cells,
+        messages: effects.messages,
+        egress: effects.egress,
+        scratch,
+        arena,
+    }
+    .put_back();
+    Ok(Answer::Result(answer))
 }
 
 impl fmt::Debug for RequestReplyHandler {

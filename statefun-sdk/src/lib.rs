@@ -14,6 +14,7 @@ pub mod http;
 mod message;
 mod outgoing;
 mod payload;
+mod spare;
 mod storage;
 mod type_name;
 pub mod types;

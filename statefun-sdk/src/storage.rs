@@ -95,19 +95,28 @@ pub struct Storage {
 const ARENA_CHUNK: usize = 512;
 
 impl Storage {
+    /// `scratch` and `arena` are buffers to reuse, as [`into_buffers`](Self::into_buffers)
+    /// gives them back.
     pub(crate) fn new(
         function: TypeName,
         declared: Arc<[DeclaredState]>,
         cells: Vec<Cell>,
+        scratch: Vec<u8>,
+        arena: BytesMut,
     ) -> Storage {
         debug_assert_eq!(declared.len(), cells.len());
         Storage {
             function,
             declared,
             cells,
-            scratch: Vec::new(),
-            arena: BytesMut::new(),
+            scratch,
+            arena,
         }
+    }
+
+    /// The cells, the scratch buffer and the arena, to reuse.
+    pub(crate) fn into_buffers(self) -> (Vec<Cell>, Vec<u8>, BytesMut) {
+        (self.cells, self.scratch, self.arena)
     }
 
     /// `bytes` as `Bytes` of their own, carved from the arena.
@@ -115,10 +124,12 @@ impl Storage {
         if bytes.is_empty() {
             return Bytes::new();
         }
-        if self.arena.capacity() - self.arena.len() < bytes.len() {
-            // The values already carved keep the old chunk alive as long as they need it.
+        if self.arena.capacity() == 0 {
             self.arena = BytesMut::with_capacity(bytes.len().max(ARENA_CHUNK));
         }
+        // When the chunk is full, this reuses it if no value carved from it is alive any
+        // more (as between requests), and otherwise starts a new one of the same size; the
+        // values already carved keep the old chunk alive as long as they need it.
         self.arena.extend_from_slice(bytes);
         self.arena.split().freeze()
     }

@@ -59,25 +59,48 @@ pub(crate) struct Batch {
     pub(crate) invocations: Vec<InvocationView>,
 }
 
-pub(crate) fn decode_to_function(body: &Bytes) -> Result<Batch, ToFunctionError> {
+/// Decodes `body`, filling `state` and `invocations` (empty vectors, usually with room
+/// left by an earlier request).
+pub(crate) fn decode_to_function(
+    body: &Bytes,
+    mut state: Vec<StateEntry>,
+    mut invocations: Vec<InvocationView>,
+) -> Result<Batch, ToFunctionError> {
     let mut reader = Reader::new(body);
     let mut batch = None;
     while let Some((number, field)) = reader.next_field().map_err(malformed("ToFunction"))? {
         if number == 100 {
             let range = field.range(100).map_err(malformed("ToFunction"))?;
-            batch = Some(decode_batch(reader.nested(range))?);
+            state.clear();
+            invocations.clear();
+            let (target, filled_state, filled_invocations) =
+                decode_batch(reader.nested(range), state, invocations)?;
+            state = filled_state;
+            invocations = filled_invocations;
+            batch = Some(target);
         }
     }
-    batch.ok_or(ToFunctionError::NoBatch)
+    let target = batch.ok_or(ToFunctionError::NoBatch)?;
+    Ok(Batch {
+        target,
+        state,
+        invocations,
+    })
 }
 
-fn decode_batch(mut reader: Reader<'_>) -> Result<Batch, ToFunctionError> {
+type Decoded = (Address, Vec<StateEntry>, Vec<InvocationView>);
+
+fn decode_batch(
+    mut reader: Reader<'_>,
+    mut state: Vec<StateEntry>,
+    mut invocations: Vec<InvocationView>,
+) -> Result<Decoded, ToFunctionError> {
     let context = "InvocationBatchRequest";
     let mut target = None;
     // Sized up front: a batch's vectors are the only ones whose length the request tells.
     let [states, calls] = reader.count([2, 3]).map_err(malformed(context))?;
-    let mut state = Vec::with_capacity(states);
-    let mut invocations = Vec::with_capacity(calls);
+    state.reserve(states);
+    invocations.reserve(calls);
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
@@ -95,11 +118,11 @@ fn decode_batch(mut reader: Reader<'_>) -> Result<Batch, ToFunctionError> {
             _ => {}
         }
     }
-    Ok(Batch {
-        target: target.ok_or(ToFunctionError::NoTarget)?,
+    Ok((
+        target.ok_or(ToFunctionError::NoTarget)?,
         state,
         invocations,
-    })
+    ))
 }
 
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
@@ -274,7 +297,7 @@ mod tests {
                 ],
             })),
         });
-        let batch = decode_to_function(&body).unwrap();
+        let batch = decode_to_function(&body, Vec::new(), Vec::new()).unwrap();
         assert_eq!(batch.target.to_string(), "ns/fn/id-1");
         assert_eq!(batch.state.len(), 2);
         assert_eq!(&batch.state[0].name[..], b"seen");
@@ -305,14 +328,14 @@ mod tests {
     #[test]
     fn rejects_a_request_without_batch_or_target() {
         assert_eq!(
-            decode_to_function(&Bytes::new()).unwrap_err(),
+            decode_to_function(&Bytes::new(), Vec::new(), Vec::new()).unwrap_err(),
             ToFunctionError::NoBatch
         );
         let no_target = encode(ToFunction {
             request: Some(Request::Invocation(InvocationBatchRequest::default())),
         });
         assert_eq!(
-            decode_to_function(&no_target).unwrap_err(),
+            decode_to_function(&no_target, Vec::new(), Vec::new()).unwrap_err(),
             ToFunctionError::NoTarget
         );
     }
@@ -321,18 +344,18 @@ mod tests {
     fn names_the_malformed_part() {
         // field 100, length 3, then a truncated Address inside
         let body = Bytes::from_static(&[0xA2, 0x06, 0x03, 0x0A, 0x05, 0x00]);
-        let message = decode_to_function(&body).unwrap_err().to_string();
+        let message = decode_to_function(&body, Vec::new(), Vec::new()).unwrap_err().to_string();
         assert!(
             message.contains("InvocationBatchRequest") && message.contains("field 1"),
             "{message}"
         );
         let not_utf8 = Bytes::from_static(&[0xA2, 0x06, 0x04, 0x0A, 0x02, 0x0A, 0x00]);
         assert!(
-            decode_to_function(&not_utf8).is_ok(),
+            decode_to_function(&not_utf8, Vec::new(), Vec::new()).is_ok(),
             "an empty namespace is fine"
         );
         let bad = Bytes::from_static(&[0xA2, 0x06, 0x05, 0x0A, 0x03, 0x0A, 0x01, 0xFF]);
-        let message = decode_to_function(&bad).unwrap_err().to_string();
+        let message = decode_to_function(&bad, Vec::new(), Vec::new()).unwrap_err().to_string();
         assert!(
             message.contains("namespace is not valid UTF-8"),
             "{message}"
@@ -351,6 +374,6 @@ mod tests {
             }
             .encode_to_vec(),
         );
-        assert!(decode_to_function(&Bytes::from(body)).is_ok());
+        assert!(decode_to_function(&Bytes::from(body), Vec::new(), Vec::new()).is_ok());
     }
 }

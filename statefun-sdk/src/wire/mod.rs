@@ -8,7 +8,7 @@ mod encode;
 mod reader;
 
 pub(crate) use decode::{
-    Batch, InvocationView, ToFunctionError, TypedValueView, decode_to_function,
+    Batch, InvocationView, StateEntry, ToFunctionError, TypedValueView, decode_to_function,
 };
 pub(crate) use encode::{
     Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, ResponseWriter, TypedPayload,
