@@ -231,6 +231,7 @@ impl RequestReplyHandler {
     /// invocations run one after the other over one view of the state, and the answer holds
     /// all their effects. An error or panic of any invocation fails the whole request.
     pub async fn handle(&self, body: Bytes) -> Result<Bytes, HandlerError> {
+        crate::arena::recycle();
         let mut spare = Spare::take();
         let batch = wire::decode_to_function(
             &body,
@@ -251,9 +252,7 @@ impl RequestReplyHandler {
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
         );
-        let outcome = run(registered, batch, spare)
-            .instrument(span.clone())
-            .await;
+        let outcome = run(registered, batch, spare).instrument(span.clone()).await;
         span.record(
             "outcome",
             match &outcome {

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod address;
+mod arena;
 mod context;
 mod egress;
 mod error;

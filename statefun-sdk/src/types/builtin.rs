@@ -7,7 +7,8 @@ use prost::encoding::encoded_len_varint;
 
 use super::{BoxError, Type};
 use crate::TypeName;
-use crate::wire::{Field, Reader, encode_varint};
+use crate::arena;
+use crate::wire::{Field, Reader, Sink, encode_varint};
 
 /// The last occurrence of field 1 in a wrapper message, if any.
 fn field_one(bytes: &Bytes) -> Result<Option<Field>, BoxError> {
@@ -55,23 +56,18 @@ macro_rules! builtin_type {
 pub(crate) trait Wrapped: Sized {
     /// The length of what `write` appends.
     fn encoded_len(&self) -> usize;
-    fn write(&self, out: &mut Vec<u8>);
+    fn write(&self, out: &mut impl Sink);
     fn read(bytes: &Bytes) -> Result<Self, BoxError>;
 }
 
-/// The wrapper message of `value` in a buffer of exactly its size, which becomes `Bytes`
-/// without a further allocation.
+/// The wrapper message of `value`, written into the thread's arena.
 pub(crate) fn wrapped_bytes<T: Wrapped>(value: &T) -> Bytes {
-    let mut out = Vec::with_capacity(value.encoded_len());
-    value.write(&mut out);
-    Bytes::from(out)
+    arena::carve(value.encoded_len(), |out| value.write(out))
 }
 
 /// [`wrapped_bytes`] of a string slice.
 pub(crate) fn str_bytes(text: &str) -> Bytes {
-    let mut out = Vec::with_capacity(str_len(text));
-    write_str(text, &mut out);
-    Bytes::from(out)
+    arena::carve(str_len(text), |out| write_str(text, out))
 }
 
 fn str_len(text: &str) -> usize {
@@ -82,7 +78,7 @@ fn str_len(text: &str) -> usize {
     }
 }
 
-fn write<T: Wrapped>(value: &T, out: &mut Vec<u8>) {
+fn write<T: Wrapped>(value: &T, out: &mut impl Sink) {
     value.write(out)
 }
 
@@ -95,9 +91,9 @@ impl Wrapped for bool {
         if *self { 2 } else { 0 }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if *self {
-            out.extend_from_slice(&[0x08, 0x01]);
+            out.put(&[0x08, 0x01]);
         }
     }
 
@@ -114,10 +110,10 @@ impl Wrapped for i32 {
         if *self != 0 { 5 } else { 0 }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if *self != 0 {
-            out.push(0x0D);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x0D);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -134,10 +130,10 @@ impl Wrapped for i64 {
         if *self != 0 { 9 } else { 0 }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if *self != 0 {
-            out.push(0x09);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x09);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -155,10 +151,10 @@ impl Wrapped for f32 {
     }
 
     // The default test is on the bit pattern, so -0.0 keeps its sign as in the other SDKs.
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if self.to_bits() != 0 {
-            out.push(0x0D);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x0D);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -177,10 +173,10 @@ impl Wrapped for f64 {
         if self.to_bits() != 0 { 9 } else { 0 }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if self.to_bits() != 0 {
-            out.push(0x09);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x09);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -199,7 +195,7 @@ impl Wrapped for String {
         str_len(self)
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         write_str(self, out);
     }
 
@@ -217,11 +213,11 @@ pub(crate) fn read_str(bytes: &Bytes) -> Result<&str, BoxError> {
 }
 
 /// Writes `text` as a `StringWrapper`, without needing an owned `String`.
-pub(crate) fn write_str(text: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_str(text: &str, out: &mut impl Sink) {
     if !text.is_empty() {
-        out.push(0x0A);
+        out.put_u8(0x0A);
         encode_varint(text.len() as u64, out);
-        out.extend_from_slice(text.as_bytes());
+        out.put(text.as_bytes());
     }
 }
 

@@ -167,12 +167,12 @@ pub(crate) fn serialize_to_vec<T: Type + ?Sized>(
     Ok(out)
 }
 
-/// Serializes `value` with `ty` into fresh `Bytes`.
+/// Serializes `value` with `ty` into `Bytes` of the thread's arena.
 pub(crate) fn serialize_to_bytes<T: Type + ?Sized>(
     ty: &T,
     value: &T::Value,
 ) -> Result<Bytes, ValueError> {
-    serialize_to_vec(ty, value).map(Bytes::from)
+    crate::arena::serialized(|out| serialize_into(ty, value, out))
 }
 
 /// A failure to read a value of `typename`.

@@ -118,11 +118,7 @@ fn decode_batch(
             _ => {}
         }
     }
-    Ok((
-        target.ok_or(ToFunctionError::NoTarget)?,
-        state,
-        invocations,
-    ))
+    Ok((target.ok_or(ToFunctionError::NoTarget)?, state, invocations))
 }
 
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
@@ -344,7 +340,9 @@ mod tests {
     fn names_the_malformed_part() {
         // field 100, length 3, then a truncated Address inside
         let body = Bytes::from_static(&[0xA2, 0x06, 0x03, 0x0A, 0x05, 0x00]);
-        let message = decode_to_function(&body, Vec::new(), Vec::new()).unwrap_err().to_string();
+        let message = decode_to_function(&body, Vec::new(), Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("InvocationBatchRequest") && message.contains("field 1"),
             "{message}"
@@ -355,7 +353,9 @@ mod tests {
             "an empty namespace is fine"
         );
         let bad = Bytes::from_static(&[0xA2, 0x06, 0x05, 0x0A, 0x03, 0x0A, 0x01, 0xFF]);
-        let message = decode_to_function(&bad, Vec::new(), Vec::new()).unwrap_err().to_string();
+        let message = decode_to_function(&bad, Vec::new(), Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("namespace is not valid UTF-8"),
             "{message}"

@@ -2,11 +2,11 @@
 //! written in field-number order and proto3 defaults are left out, like the official SDKs
 //! and prost do, so answers are byte-identical to theirs.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use prost::encoding::encoded_len_varint;
 
-use crate::{Address, TypeName};
+use crate::{Address, TypeName, arena};
 
 const WIRE_VARINT: u64 = 0;
 const WIRE_LEN: u64 = 2;
@@ -67,21 +67,51 @@ pub(crate) struct Effects {
 /// Something that is written as the body of a length-delimited field.
 trait Body {
     fn body_len(&self) -> usize;
-    fn write_body(&self, out: &mut Vec<u8>);
+    fn write_body(&self, out: &mut BytesMut);
 }
 
-/// Appends `value` as a varint. The buffer is sized beforehand, so pushing byte by byte
-/// never grows it; prost's generic `BufMut` writer checks and reserves on every byte.
+/// Where varints are written: the arena's buffers, or a codec's `Vec`.
+pub(crate) trait Sink {
+    fn put_u8(&mut self, byte: u8);
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for BytesMut {
+    #[inline]
+    fn put_u8(&mut self, byte: u8) {
+        bytes::BufMut::put_u8(self, byte);
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put_u8(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Appends `value` as a varint, byte by byte: nearly all are one byte long here, and
+/// prost's generic writer reserves room for every byte.
 #[inline]
-pub(crate) fn encode_varint(mut value: u64, out: &mut Vec<u8>) {
+pub(crate) fn encode_varint(mut value: u64, out: &mut impl Sink) {
     while value >= 0x80 {
-        out.push((value as u8) | 0x80);
+        out.put_u8((value as u8) | 0x80);
         value >>= 7;
     }
-    out.push(value as u8);
+    out.put_u8(value as u8);
 }
 
-fn key(field: u64, wire_type: u64, out: &mut Vec<u8>) {
+fn key(field: u64, wire_type: u64, out: &mut BytesMut) {
     encode_varint((field << 3) | wire_type, out);
 }
 
@@ -97,7 +127,7 @@ fn bytes_field_len(field: u64, len: usize) -> usize {
     }
 }
 
-fn write_bytes_field(field: u64, bytes: &[u8], out: &mut Vec<u8>) {
+fn write_bytes_field(field: u64, bytes: &[u8], out: &mut BytesMut) {
     if !bytes.is_empty() {
         key(field, WIRE_LEN, out);
         encode_varint(bytes.len() as u64, out);
@@ -113,7 +143,7 @@ fn varint_field_len(field: u64, value: u64) -> usize {
     }
 }
 
-fn write_varint_field(field: u64, value: u64, out: &mut Vec<u8>) {
+fn write_varint_field(field: u64, value: u64, out: &mut BytesMut) {
     if value != 0 {
         key(field, WIRE_VARINT, out);
         encode_varint(value, out);
@@ -125,7 +155,7 @@ fn message_field_len(field: u64, body: &impl Body) -> usize {
     key_len(field) + encoded_len_varint(len as u64) + len
 }
 
-fn write_message_field(field: u64, body: &impl Body, out: &mut Vec<u8>) {
+fn write_message_field(field: u64, body: &impl Body, out: &mut BytesMut) {
     key(field, WIRE_LEN, out);
     encode_varint(body.body_len() as u64, out);
     body.write_body(out);
@@ -136,11 +166,11 @@ fn typename_field_len(field: u64, typename: &TypeName) -> usize {
     bytes_field_len(field, typename.len())
 }
 
-fn write_typename_field(field: u64, typename: &TypeName, out: &mut Vec<u8>) {
+fn write_typename_field(field: u64, typename: &TypeName, out: &mut BytesMut) {
     key(field, WIRE_LEN, out);
     encode_varint(typename.len() as u64, out);
     out.extend_from_slice(typename.namespace().as_bytes());
-    out.push(b'/');
+    Sink::put_u8(out, b'/');
     out.extend_from_slice(typename.name().as_bytes());
 }
 
@@ -152,7 +182,7 @@ impl Body for Address {
             + bytes_field_len(3, self.id().len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         let function_type = self.function_type();
         write_bytes_field(1, function_type.namespace().as_bytes(), out);
         write_bytes_field(2, function_type.name().as_bytes(), out);
@@ -167,7 +197,7 @@ impl Body for TypedPayload {
             + bytes_field_len(3, self.value.len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_typename_field(1, &self.typename, out);
         write_varint_field(2, u64::from(self.has_value), out);
         write_bytes_field(3, &self.value, out);
@@ -179,7 +209,7 @@ impl Body for OutMessage {
         message_field_len(1, &self.target) + message_field_len(2, &self.argument)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_message_field(1, &self.target, out);
         write_message_field(2, &self.argument, out);
     }
@@ -197,7 +227,7 @@ impl Body for Delayed {
             + bytes_field_len(11, self.token.as_ref().map_or(0, |t| t.len()))
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, self.delay_ms as u64, out);
         if let Some(message) = &self.message {
             // A DelayedInvocation's target and argument are those of an Invocation, at
@@ -219,7 +249,7 @@ impl Body for Egress {
             + message_field_len(3, &self.argument)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_bytes_field(1, self.egress.namespace().as_bytes(), out);
         write_bytes_field(2, self.egress.name().as_bytes(), out);
         write_message_field(3, &self.argument, out);
@@ -234,7 +264,7 @@ impl Body for StoredValue<'_> {
         typename_field_len(1, self.0) + varint_field_len(2, 1) + bytes_field_len(3, self.1.len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_typename_field(1, self.0, out);
         write_varint_field(2, 1, out);
         write_bytes_field(3, self.1, out);
@@ -251,7 +281,7 @@ impl Body for Mutation<'_> {
             })
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, u64::from(self.value.is_some()), out);
         write_bytes_field(2, self.name.as_bytes(), out);
         if let Some(value) = self.value {
@@ -267,7 +297,7 @@ impl Body for Expiration {
         varint_field_len(1, self.0) + varint_field_len(2, self.1 as u64)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, self.0, out);
         write_varint_field(2, self.1 as u64, out);
     }
@@ -280,7 +310,7 @@ impl Body for MissingSpec<'_> {
             + typename_field_len(3, self.typename)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_bytes_field(1, self.name.as_bytes(), out);
         write_message_field(
             2,
@@ -302,7 +332,7 @@ impl<T: Body> Repeated<'_, T> {
             .sum()
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut BytesMut) {
         for item in self.1 {
             write_message_field(self.0, item, out);
         }
@@ -329,18 +359,17 @@ impl ResponseWriter {
             .map(|mutation| message_field_len(1, &mutation))
             .sum();
         let body_len = mutations_len + parts.0.len() + parts.1.len() + parts.2.len();
-        let mut out =
-            Vec::with_capacity(key_len(100) + encoded_len_varint(body_len as u64) + body_len);
-        key(100, WIRE_LEN, &mut out);
-        encode_varint(body_len as u64, &mut out);
-        for mutation in mutations {
-            write_message_field(1, &mutation, &mut out);
-        }
-        parts.0.write(&mut out);
-        parts.1.write(&mut out);
-        parts.2.write(&mut out);
-        debug_assert_eq!(out.len(), out.capacity());
-        Bytes::from(out)
+        let len = key_len(100) + encoded_len_varint(body_len as u64) + body_len;
+        arena::carve(len, |out| {
+            key(100, WIRE_LEN, out);
+            encode_varint(body_len as u64, out);
+            for mutation in mutations {
+                write_message_field(1, &mutation, out);
+            }
+            parts.0.write(out);
+            parts.1.write(out);
+            parts.2.write(out);
+        })
     }
 }
 
@@ -352,23 +381,23 @@ pub(crate) fn encode_length_delimited(fields: &[(u64, &[u8])]) -> Bytes {
         .iter()
         .map(|(number, bytes)| bytes_field_len(*number, bytes.len()))
         .sum();
-    let mut out = Vec::with_capacity(len);
-    for (number, bytes) in fields {
-        write_bytes_field(*number, bytes, &mut out);
-    }
-    debug_assert_eq!(out.len(), out.capacity());
-    Bytes::from(out)
+    arena::carve(len, |out| {
+        for (number, bytes) in fields {
+            write_bytes_field(*number, bytes, out);
+        }
+    })
 }
 
 /// Writes `FromFunction{incomplete_invocation_context}` listing `missing`.
 pub(crate) fn encode_incomplete_context(missing: &[MissingSpec<'_>]) -> Bytes {
     let specs = Repeated(1, missing);
     let body_len = specs.len();
-    let mut out = Vec::with_capacity(key_len(101) + encoded_len_varint(body_len as u64) + body_len);
-    key(101, WIRE_LEN, &mut out);
-    encode_varint(body_len as u64, &mut out);
-    specs.write(&mut out);
-    Bytes::from(out)
+    let len = key_len(101) + encoded_len_varint(body_len as u64) + body_len;
+    arena::carve(len, |out| {
+        key(101, WIRE_LEN, out);
+        encode_varint(body_len as u64, out);
+        specs.write(out);
+    })
 }
 
 #[cfg(test)]
