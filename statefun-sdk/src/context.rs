@@ -129,12 +129,13 @@ impl Context {
         });
     }
 
+    /// The storage and the effects, to write the answer from.
+    pub(crate) fn parts(&self) -> (&Storage, &Effects) {
+        (&self.storage, &self.effects)
+    }
+
     /// Sends `record` to its egress.
     pub fn send_egress(&mut self, record: EgressMessage) {
         push_sized(&mut self.effects.egress, self.batch_size, record.inner);
-    }
-
-    pub(crate) fn into_parts(self) -> (Storage, Effects) {
-        (self.storage, self.effects)
     }
 }

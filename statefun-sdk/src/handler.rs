@@ -12,7 +12,7 @@ use crate::function::{ErasedFunction, FunctionSpec, InvocationFailure};
 use crate::spare::Spare;
 use crate::storage::{Cell, Storage};
 use crate::value_spec::DeclaredState;
-use crate::wire::{self, Effects, MissingSpec, ResponseWriter, ToFunctionError};
+use crate::wire::{self, Effects, InvocationView, MissingSpec, ResponseWriter, ToFunctionError};
 use crate::{Address, Error, TypeName};
 
 /// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
@@ -252,7 +252,21 @@ impl RequestReplyHandler {
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
         );
-        let outcome = run(registered, batch, spare).instrument(span.clone()).await;
+        let outcome = match prepare(registered, batch, &mut spare) {
+            Prepared::Incomplete(answer) => Ok(Answer::Incomplete(answer)),
+            Prepared::Run(mut ctx, mut invocations) => {
+                let batch_size = invocations.len();
+                let ran = registered.function.run_batch(&mut ctx, &mut invocations);
+                // The future is boxed, so wrapping it moves a pointer; without a
+                // subscriber the span is disabled and not even that is needed.
+                let ran = if span.is_disabled() {
+                    ran.await
+                } else {
+                    ran.instrument(span.clone()).await
+                };
+                finish(ctx, invocations, batch_size, ran, spare)
+            }
+        };
         span.record(
             "outcome",
             match &outcome {
@@ -281,15 +295,20 @@ impl Answer {
     }
 }
 
-async fn run(
-    registered: &Registered,
-    batch: wire::Batch,
-    mut spare: Spare,
-) -> Result<Answer, HandlerError> {
+/// A batch ready to run, or the answer asking for missing states.
+enum Prepared {
+    Incomplete(Bytes),
+    Run(Box<Context>, Vec<InvocationView>),
+}
+
+/// Matches the received states with the declared ones and sets up the context. The
+/// context is boxed: it is large, and the request's future would otherwise copy it
+/// around several times, which costs more than the allocation.
+fn prepare(registered: &Registered, batch: wire::Batch, spare: &mut Spare) -> Prepared {
     let wire::Batch {
         target,
         mut state,
-        mut invocations,
+        invocations,
     } = batch;
     // "Missing" means no entry at all; an entry without value is registered and empty.
     // When the runtime repeats a name, the last entry wins.
@@ -320,13 +339,11 @@ async fn run(
             }
         }
     }
+    state.clear();
+    spare.states = state;
     if !missing.is_empty() {
-        return Ok(Answer::Incomplete(wire::encode_incomplete_context(
-            &missing,
-        )));
+        return Prepared::Incomplete(wire::encode_incomplete_context(&missing));
     }
-
-    let batch_size = invocations.len();
     let storage = Storage::new(
         target.function_type().clone(),
         registered.declared.clone(),
@@ -339,12 +356,19 @@ async fn run(
         delayed: Vec::new(),
         egress: mem::take(&mut spare.egress),
     };
-    let mut ctx = Context::new(target, storage, batch_size, effects);
-    if let Err(failure) = registered
-        .function
-        .run_batch(&mut ctx, &mut invocations)
-        .await
-    {
+    let ctx = Box::new(Context::new(target, storage, invocations.len(), effects));
+    Prepared::Run(ctx, invocations)
+}
+
+/// The answer to a batch that ran, and the buffers back to the thread's spares.
+fn finish(
+    mut ctx: Box<Context>,
+    invocations: Vec<InvocationView>,
+    batch_size: usize,
+    ran: Result<(), InvocationFailure>,
+    mut spare: Spare,
+) -> Result<Answer, HandlerError> {
+    if let Err(failure) = ran {
         let address = ctx.address().clone();
         return Err(match failure {
             InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
@@ -362,19 +386,16 @@ async fn run(
         }
         .into());
     }
-    let (storage, effects) = ctx.into_parts();
-    let answer = ResponseWriter::invocation_response(&effects, storage.mutations());
-    let (cells, scratch, arena) = storage.into_buffers();
-    Spare {
-        states: state,
-        invocations,
-        cells,
-        messages: effects.messages,
-        egress: effects.egress,
-        scratch,
-        arena,
-    }
-    .put_back();
+    let (storage, effects) = ctx.parts();
+    let answer = ResponseWriter::invocation_response(effects, storage.mutations());
+    let (cells, scratch, arena) = ctx.storage().take_buffers();
+    spare.invocations = invocations;
+    spare.cells = cells;
+    spare.scratch = scratch;
+    spare.arena = arena;
+    spare.messages = mem::take(&mut ctx.effects.messages);
+    spare.egress = mem::take(&mut ctx.effects.egress);
+    spare.put_back();
     Ok(Answer::Result(answer))
 }
 

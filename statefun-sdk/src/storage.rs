@@ -95,7 +95,7 @@ pub struct Storage {
 const ARENA_CHUNK: usize = 512;
 
 impl Storage {
-    /// `scratch` and `arena` are buffers to reuse, as [`into_buffers`](Self::into_buffers)
+    /// `scratch` and `arena` are buffers to reuse, as [`take_buffers`](Self::take_buffers)
     /// gives them back.
     pub(crate) fn new(
         function: TypeName,
@@ -114,9 +114,13 @@ impl Storage {
         }
     }
 
-    /// The cells, the scratch buffer and the arena, to reuse.
-    pub(crate) fn into_buffers(self) -> (Vec<Cell>, Vec<u8>, BytesMut) {
-        (self.cells, self.scratch, self.arena)
+    /// The cells, the scratch buffer and the arena, to reuse; the storage is left empty.
+    pub(crate) fn take_buffers(&mut self) -> (Vec<Cell>, Vec<u8>, BytesMut) {
+        (
+            std::mem::take(&mut self.cells),
+            std::mem::take(&mut self.scratch),
+            std::mem::take(&mut self.arena),
+        )
     }
 
     /// `bytes` as `Bytes` of their own, carved from the arena.
