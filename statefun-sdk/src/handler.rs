@@ -214,6 +214,19 @@ impl RequestReplyHandler {
         self.registry.keys()
     }
 
+    /// The function registered as `namespace/name`. Endpoints serve a few function types,
+    /// and comparing with each beats building a key to hash.
+    fn find(&self, namespace: &str, name: &str) -> Option<(&TypeName, &Registered)> {
+        if self.registry.len() <= 8 {
+            self.registry
+                .iter()
+                .find(|(typename, _)| typename.name() == name && typename.namespace() == namespace)
+        } else {
+            let key = TypeName::from_parts(namespace.into(), name.into());
+            self.registry.get_key_value(&key)
+        }
+    }
+
     fn served(&self) -> String {
         let mut names: Vec<String> = self.registry.keys().map(|t| format!("`{t}`")).collect();
         names.sort();
@@ -238,21 +251,22 @@ impl RequestReplyHandler {
             mem::take(&mut spare.states),
             mem::take(&mut spare.invocations),
         )?;
-        let Some(registered) = self.registry.get(batch.target.function_type()) else {
+        let target = &batch.target;
+        let Some((function, registered)) = self.find(target.namespace, target.name) else {
             return Err(HandlerErrorInner::UnknownFunction {
-                requested: batch.target.function_type().clone(),
+                requested: TypeName::from_parts(target.namespace.into(), target.name.into()),
                 served: self.served(),
             }
             .into());
         };
         let span = tracing::info_span!(
             "statefun.request",
-            function = %batch.target.function_type(),
-            id = batch.target.id(),
+            function = %function,
+            id = &*target.id,
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
         );
-        let outcome = match prepare(registered, batch, &mut spare) {
+        let outcome = match prepare(function, registered, &body, batch, &mut spare) {
             Prepared::Incomplete(answer) => Ok(Answer::Incomplete(answer)),
             Prepared::Run(mut ctx, mut invocations) => {
                 let batch_size = invocations.len();
@@ -304,7 +318,13 @@ enum Prepared {
 /// Matches the received states with the declared ones and sets up the context. The
 /// context is boxed: it is large, and the request's future would otherwise copy it
 /// around several times, which costs more than the allocation.
-fn prepare(registered: &Registered, batch: wire::Batch, spare: &mut Spare) -> Prepared {
+fn prepare(
+    function: &TypeName,
+    registered: &Registered,
+    body: &[u8],
+    batch: wire::Batch,
+    spare: &mut Spare,
+) -> Prepared {
     let wire::Batch {
         target,
         mut state,
@@ -319,7 +339,7 @@ fn prepare(registered: &Registered, batch: wire::Batch, spare: &mut Spare) -> Pr
         match state
             .iter_mut()
             .rev()
-            .find(|entry| entry.name == declared.name.as_bytes())
+            .find(|entry| body[entry.name.clone()] == *declared.name.as_bytes())
         {
             Some(entry) => cells.push(Cell::received(
                 entry
@@ -345,7 +365,9 @@ fn prepare(registered: &Registered, batch: wire::Batch, spare: &mut Spare) -> Pr
         return Prepared::Incomplete(wire::encode_incomplete_context(&missing));
     }
     let storage = Storage::new(
-        target.function_type().clone(),
+        // The registered name rather than the request's: usually static, so cloning it
+        // does not touch the request buffer's reference count.
+        function.clone(),
         registered.declared.clone(),
         cells,
         mem::take(&mut spare.scratch),
@@ -356,7 +378,8 @@ fn prepare(registered: &Registered, batch: wire::Batch, spare: &mut Spare) -> Pr
         delayed: Vec::new(),
         egress: mem::take(&mut spare.egress),
     };
-    let ctx = Box::new(Context::new(target, storage, invocations.len(), effects));
+    let address = Address::from_parts(function.clone(), target.id);
+    let ctx = Box::new(Context::new(address, storage, invocations.len(), effects));
     Prepared::Run(ctx, invocations)
 }
 

@@ -124,6 +124,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The bytes at `range`, borrowed.
+    pub(crate) fn bytes(&self, range: Range<usize>) -> &'a [u8] {
+        &self.buf[range]
+    }
+
     pub(crate) fn slice(&self, range: Range<usize>) -> Bytes {
         self.buf.slice(range)
     }
