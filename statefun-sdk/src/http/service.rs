@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use bytes::{Buf as _, BufMut as _, BytesMut};
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Full};
@@ -94,21 +94,15 @@ fn acceptable_content_type(value: Option<&HeaderValue>) -> bool {
     let Some(value) = value else {
         return true;
     };
+    // What the runtime sends, checked before any parsing.
+    if value.as_bytes() == OCTET_STREAM.as_bytes() {
+        return true;
+    }
     let Ok(value) = value.to_str() else {
         return false;
     };
     let essence = value.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case(OCTET_STREAM)
-}
-
-fn declared_length(request: &Request<impl Body>) -> Option<u64> {
-    request
-        .headers()
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
 
 enum ReadError {
@@ -193,7 +187,8 @@ impl StatefunService {
                 ),
             )
         };
-        if declared_length(&request).is_some_and(|length| length > self.body_limit as u64) {
+        // The body's size hint is its Content-Length, already parsed by the server.
+        if request.body().size_hint().lower() > self.body_limit as u64 {
             return too_large();
         }
         let body = match read_body(request.into_body(), self.body_limit).await {
