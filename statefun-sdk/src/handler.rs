@@ -370,8 +370,6 @@ fn prepare(
         function.clone(),
         registered.declared.clone(),
         cells,
-        mem::take(&mut spare.scratch),
-        mem::take(&mut spare.arena),
     );
     let effects = Effects {
         messages: mem::take(&mut spare.messages),
@@ -411,11 +409,8 @@ fn finish(
     }
     let (storage, effects) = ctx.parts();
     let answer = ResponseWriter::invocation_response(effects, storage.mutations());
-    let (cells, scratch, arena) = ctx.storage().take_buffers();
     spare.invocations = invocations;
-    spare.cells = cells;
-    spare.scratch = scratch;
-    spare.arena = arena;
+    spare.cells = ctx.storage().take_cells();
     spare.messages = mem::take(&mut ctx.effects.messages);
     spare.egress = mem::take(&mut ctx.effects.egress);
     spare.put_back();

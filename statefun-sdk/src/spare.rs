@@ -5,14 +5,11 @@
 
 use std::cell::Cell;
 
-use bytes::BytesMut;
-
 use crate::storage::Cell as StateCell;
 use crate::wire::{Egress, InvocationView, OutMessage, StateEntry};
 
-/// Buffers above these sizes are not kept, so a rare huge batch does not pin its memory.
+/// Buffers above this size are not kept, so a rare huge batch does not pin its memory.
 const MAX_ITEMS: usize = 1024;
-const MAX_BYTES: usize = 64 * 1024;
 
 /// Empty buffers with the capacity earlier requests of this thread left them.
 #[derive(Default)]
@@ -22,8 +19,6 @@ pub(crate) struct Spare {
     pub(crate) cells: Vec<StateCell>,
     pub(crate) messages: Vec<OutMessage>,
     pub(crate) egress: Vec<Egress>,
-    pub(crate) scratch: Vec<u8>,
-    pub(crate) arena: BytesMut,
 }
 
 thread_local! {
@@ -46,24 +41,12 @@ impl Spare {
 
     /// Empties the buffers and keeps them for the thread's next request.
     pub(crate) fn put_back(self) {
-        let mut scratch = self.scratch;
-        scratch.clear();
-        if scratch.capacity() > MAX_BYTES {
-            scratch = Vec::new();
-        }
-        let arena = if self.arena.capacity() > MAX_BYTES {
-            BytesMut::new()
-        } else {
-            self.arena
-        };
         let spare = Spare {
             states: emptied(self.states),
             invocations: emptied(self.invocations),
             cells: emptied(self.cells),
             messages: emptied(self.messages),
             egress: emptied(self.egress),
-            scratch,
-            arena,
         };
         SPARE.with(|slot| slot.set(Some(spare)));
     }

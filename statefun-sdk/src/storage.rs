@@ -1,7 +1,7 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::types::{self, Type, ValueError};
@@ -84,58 +84,27 @@ pub struct Storage {
     function: TypeName,
     declared: Arc<[DeclaredState]>,
     cells: Vec<Cell>,
-    /// Where written values are serialized, reused by every write.
-    scratch: Vec<u8>,
-    /// Holds the written values: one allocation serves many small writes.
-    arena: BytesMut,
 }
 
-/// Room for a few hundred small values, e.g. a counter written by every invocation of a
-/// large batch.
-const ARENA_CHUNK: usize = 512;
-
 impl Storage {
-    /// `scratch` and `arena` are buffers to reuse, as [`take_buffers`](Self::take_buffers)
-    /// gives them back.
+    /// `cells` may come with room left by an earlier batch, as
+    /// [`take_cells`](Self::take_cells) gives them back.
     pub(crate) fn new(
         function: TypeName,
         declared: Arc<[DeclaredState]>,
         cells: Vec<Cell>,
-        scratch: Vec<u8>,
-        arena: BytesMut,
     ) -> Storage {
         debug_assert_eq!(declared.len(), cells.len());
         Storage {
             function,
             declared,
             cells,
-            scratch,
-            arena,
         }
     }
 
-    /// The cells, the scratch buffer and the arena, to reuse; the storage is left empty.
-    pub(crate) fn take_buffers(&mut self) -> (Vec<Cell>, Vec<u8>, BytesMut) {
-        (
-            std::mem::take(&mut self.cells),
-            std::mem::take(&mut self.scratch),
-            std::mem::take(&mut self.arena),
-        )
-    }
-
-    /// `bytes` as `Bytes` of their own, carved from the arena.
-    fn keep(&mut self, bytes: &[u8]) -> Bytes {
-        if bytes.is_empty() {
-            return Bytes::new();
-        }
-        if self.arena.capacity() == 0 {
-            self.arena = BytesMut::with_capacity(bytes.len().max(ARENA_CHUNK));
-        }
-        // When the chunk is full, this reuses it if no value carved from it is alive any
-        // more (as between requests), and otherwise starts a new one of the same size; the
-        // values already carved keep the old chunk alive as long as they need it.
-        self.arena.extend_from_slice(bytes);
-        self.arena.split().freeze()
+    /// The cells, to reuse; the storage is left empty.
+    pub(crate) fn take_cells(&mut self) -> Vec<Cell> {
+        std::mem::take(&mut self.cells)
     }
 
     fn index_of<T: Type>(&self, spec: &ValueSpec<T>) -> Result<usize, StateError> {
@@ -193,15 +162,15 @@ impl Storage {
         value: impl Borrow<T::Value>,
     ) -> Result<(), StateError> {
         let index = self.index_of(spec)?;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        let serialized = types::serialize_into(spec.value_type(), value.borrow(), &mut scratch);
-        let bytes = serialized.map(|()| self.keep(&scratch));
-        self.scratch = scratch;
-        let bytes = bytes.map_err(|source| StateErrorKind::Value {
-            name: spec.name().to_owned(),
-            source,
-        })?;
+        // Serialized into the thread's arena: a counter written by every invocation of a
+        // batch costs no allocation.
+        let bytes =
+            types::serialize_to_bytes(spec.value_type(), value.borrow()).map_err(|source| {
+                StateErrorKind::Value {
+                    name: spec.name().to_owned(),
+                    source,
+                }
+            })?;
         self.cells[index] = Cell {
             value: Some(bytes),
             received_typename: None,
