@@ -4,8 +4,9 @@
 //! Each carved `Bytes` holds a reference to its chunk; a chunk goes back to the allocator
 //! when the last of them is dropped. Between requests nothing carved is alive any more, so
 //! the next request writes into the same chunk again: a server in steady state allocates
-//! nothing for what its functions send. A value kept for long keeps its whole chunk
-//! alive, which is why chunks are small and large values get an allocation of their own.
+//! nothing for what its functions send. A value kept for long (say, a message a function
+//! stores instead of sending) keeps its whole chunk alive, which is why values above half
+//! a chunk get an allocation of their own.
 
 use std::cell::{Cell, RefCell};
 
@@ -41,8 +42,8 @@ pub(crate) fn carve(len: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
     if len > LARGEST {
         return own(len, write);
     }
-    // Taken only here, and `write` is the SDK's own code, so the borrow never fails in
-    // practice; the fallbacks cover a thread being torn down.
+    // Borrowed only by this module, around the SDK's own writers, so the borrow never fails
+    // in practice; the fallbacks cover a thread being torn down.
     let mut write = Some(write);
     let carved = ARENA.try_with(|arena| {
         let mut arena = arena.try_borrow_mut().ok()?;
