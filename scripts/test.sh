@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's whole test suite: formatting, lints, every test and doctest, and the docs.
+# The project's whole test suite: formatting, lints, every test and doctest, the docs, then a
+# build of the benchmarks.
 # This is the README's test command; CI runs it through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,7 @@ cargo test --workspace --all-features
 
 echo "==> cargo doc --workspace --all-features --no-deps (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
+
+# Benchmarks are never timed in tests; CI only checks that they build.
+echo "==> cargo bench --workspace --no-run"
+cargo bench --workspace --no-run
