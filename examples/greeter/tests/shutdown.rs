@@ -11,10 +11,18 @@ fn sigterm_stops_the_functions_server_with_success() {
         .spawn()
         .expect("the greeter starts");
     let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
-    assert!(first_line.starts_with("greeter functions on http://"), "{first_line}");
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    assert!(
+        first_line.starts_with("greeter functions on http://"),
+        "{first_line}"
+    );
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "a clean exit after SIGTERM, got {status}");
