@@ -45,6 +45,10 @@ impl FunctionType {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    pub(crate) fn into_parts(self) -> (String, String) {
+        (self.namespace, self.name)
+    }
 }
 
 impl fmt::Display for FunctionType {

@@ -40,6 +40,7 @@ pub mod config;
 pub mod egress;
 mod engine;
 mod error;
+mod fast_map;
 mod function_type;
 mod harness;
 pub mod local;

@@ -1,12 +1,13 @@
 //! Delayed messages waiting for their time, and the cancellation tokens that name them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
 use super::endpoint::Endpoint;
+use crate::fast_map::FastMap;
 
 /// A delayed message that is due or pending.
 #[derive(Clone)]
@@ -25,7 +26,7 @@ type Slot = (Instant, u64);
 #[derive(Default)]
 pub(crate) struct DelayedMessages {
     by_time: BTreeMap<Slot, DelayedMessage>,
-    tokens: HashMap<(Address, String), Slot>,
+    tokens: FastMap<(Address, String), Slot>,
     next_sequence: u64,
 }
 

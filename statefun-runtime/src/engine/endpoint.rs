@@ -1,8 +1,9 @@
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::transport::{FunctionTransport, ServiceTransport};
+use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
 /// attempts and backoffs included.
@@ -29,16 +30,34 @@ pub const DEFAULT_MAX_NUM_BATCH_REQUESTS: usize = 1000;
 /// ```
 #[derive(Clone)]
 pub struct Endpoint {
-    pub(crate) transport: Arc<dyn FunctionTransport>,
+    pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+}
+
+/// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
+/// call would box its future, a large one.
+#[derive(Clone)]
+pub(crate) enum Transport {
+    Http(HttpTransport),
+    Other(Arc<dyn FunctionTransport>),
+}
+
+impl Transport {
+    fn new<T: FunctionTransport>(transport: T) -> Self {
+        let mut transport = Some(transport);
+        match (&mut transport as &mut dyn Any).downcast_mut::<Option<HttpTransport>>() {
+            Some(http) => Self::Http(http.take().expect("just set")),
+            None => Self::Other(Arc::new(transport.expect("not taken"))),
+        }
+    }
 }
 
 impl Endpoint {
     /// Calls functions through `transport`, with StateFun's default limits.
     pub fn new(transport: impl FunctionTransport) -> Self {
         Self {
-            transport: Arc::new(transport),
+            transport: Transport::new(transport),
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
         }
@@ -76,5 +95,27 @@ impl fmt::Debug for Endpoint {
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{HttpTransportConfig, UrlTemplate};
+
+    #[test]
+    fn the_http_transport_is_called_directly_and_others_through_the_trait() {
+        let url = UrlTemplate::new("http://127.0.0.1:1/statefun").unwrap();
+        let http = HttpTransport::new(url, HttpTransportConfig::default()).unwrap();
+        assert!(matches!(Endpoint::new(http).transport, Transport::Http(_)));
+        let service = tower::service_fn(
+            |_: http::Request<http_body_util::Full<bytes::Bytes>>| async {
+                http::Response::builder().body(http_body_util::Full::new(bytes::Bytes::new()))
+            },
+        );
+        assert!(matches!(
+            Endpoint::service(service).transport,
+            Transport::Other(_)
+        ));
     }
 }

@@ -4,19 +4,20 @@
 //! [`FunctionTransport`]: crate::transport::FunctionTransport
 
 mod call;
+mod decode;
 mod delayed;
+mod encode;
 mod endpoint;
+mod mailbox;
 mod response;
+mod routes;
 mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use bytes::Bytes;
-use prost::Message;
-use statefun_protocol::from_function::{IncompleteInvocationContext, Response};
-use statefun_protocol::to_function::{Invocation, InvocationBatchRequest, Request};
-use statefun_protocol::{Address, FromFunction, ToFunction, TypedValue};
+use statefun_protocol::to_function::Invocation;
+use statefun_protocol::{Address, TypedValue};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -24,10 +25,14 @@ pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
-use crate::error::{Error, Repr};
+use crate::error::Error;
+use crate::fast_map::FastMap;
 use crate::{FunctionSelector, FunctionType};
+use decode::Answer;
 use delayed::DelayedMessages;
-use response::{DelayedAction, Plan};
+use encode::InvocationEntry;
+use mailbox::Mailbox;
+use routes::Routes;
 use state::StateStore;
 
 /// A batch a function received and whose response the runtime applied.
@@ -43,29 +48,15 @@ pub struct DeliveredBatch {
 #[derive(Default)]
 pub struct RuntimeBuilder {
     routes: Routes,
-    egresses: HashMap<String, Arc<dyn EgressSink>>,
+    egresses: FastMap<String, Arc<dyn EgressSink>>,
     record_deliveries: bool,
-}
-
-#[derive(Default)]
-pub(crate) struct Routes {
-    exact: HashMap<FunctionType, Arc<Endpoint>>,
-    namespaces: HashMap<String, Arc<Endpoint>>,
 }
 
 impl RuntimeBuilder {
     /// Serves the function types `selector` picks through `endpoint`; a later entry for the
     /// same selector replaces an earlier one, and an exact type wins over its namespace.
     pub fn endpoint(mut self, selector: FunctionSelector, endpoint: Endpoint) -> Self {
-        let endpoint = Arc::new(endpoint);
-        match selector {
-            FunctionSelector::Type(function_type) => {
-                self.routes.exact.insert(function_type, endpoint);
-            }
-            FunctionSelector::Namespace(namespace) => {
-                self.routes.namespaces.insert(namespace, endpoint);
-            }
-        }
+        self.routes.insert(selector, Arc::new(endpoint));
         self
     }
 
@@ -90,11 +81,15 @@ impl RuntimeBuilder {
                 routes: self.routes,
                 egresses: self.egresses,
                 states: StateStore::default(),
-                mailboxes: HashMap::new(),
+                mailboxes: FastMap::default(),
                 delayed: DelayedMessages::default(),
                 blocked: 0,
                 failure: None,
                 delivered: self.record_deliveries.then(Vec::new),
+                wake_waiters: false,
+                start: Vec::new(),
+                states_scratch: Vec::new(),
+                entries_scratch: Vec::new(),
             }),
             changed: Notify::new(),
             timer_wake: Arc::clone(&timer_wake),
@@ -155,26 +150,25 @@ impl Drop for Shared {
 
 pub(crate) struct Engine {
     routes: Routes,
-    egresses: HashMap<String, Arc<dyn EgressSink>>,
+    egresses: FastMap<String, Arc<dyn EgressSink>>,
     states: StateStore,
-    /// Addresses with a request in flight, and what waits behind it.
-    mailboxes: HashMap<Address, Mailbox>,
+    /// Addresses with a request in flight, and what waits behind it. The key is shared
+    /// with the task of the call in flight.
+    mailboxes: FastMap<Arc<Address>, Mailbox>,
     delayed: DelayedMessages,
     /// How many mailboxes hold a backlog at their endpoint's limit.
     blocked: usize,
     failure: Option<Error>,
     delivered: Option<Vec<DeliveredBatch>>,
-}
-
-struct Mailbox {
-    endpoint: Arc<Endpoint>,
-    in_flight: Arc<[Invocation]>,
-    /// The state names the request in flight carried: a function may only call those
-    /// missing if it is confused, while states registered after the request was sent (by
-    /// another address of the same type) are legitimately missing from it.
-    sent_states: Vec<String>,
-    backlog: Vec<Invocation>,
-    blocked: bool,
+    /// Whether something the waiters of [`Shared::changed`] look at changed: a failure,
+    /// the last blocked backlog or the last mailbox gone. Waking them for every response
+    /// would cost a poll of each waiter per message.
+    wake_waiters: bool,
+    /// Calls made and not running yet; see [`Shared::start_calls`].
+    start: Vec<call::Call>,
+    /// Buffers reused by every request, for its state and invocation entries.
+    states_scratch: Vec<u8>,
+    entries_scratch: Vec<u8>,
 }
 
 impl Runtime {
@@ -199,12 +193,13 @@ impl Runtime {
                     return Err(failure.clone());
                 }
                 if engine.blocked == 0 {
-                    let endpoint = engine.routes.find(&target)?;
-                    let invocation = Invocation {
+                    let endpoint = Arc::clone(engine.routes.find(&target)?);
+                    let invocation = InvocationEntry {
                         caller: None,
-                        argument: Some(argument),
+                        argument: (&argument).into(),
                     };
-                    engine.enqueue(&self.shared, target, endpoint, invocation);
+                    engine.enqueue(target, &endpoint, invocation, Instant::now());
+                    self.shared.start_calls(&mut engine);
                     return Ok(());
                 }
             }
@@ -284,7 +279,7 @@ impl Runtime {
             .lock()
             .mailboxes
             .get(address)
-            .map_or(0, |mailbox| mailbox.backlog.len())
+            .map_or(0, Mailbox::backlog_len)
     }
 
     /// The batches delivered so far, oldest first, if
@@ -300,37 +295,43 @@ impl Shared {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Handles the outcome of the call carrying `batch` to `target`.
+    /// Runs the calls the engine made, each on a task of its own.
+    fn start_calls(self: &Arc<Self>, engine: &mut Engine) {
+        for call in engine.start.drain(..) {
+            tokio::spawn(call::run(Arc::clone(self), call));
+        }
+    }
+
+    /// Handles the outcome of `call`, and returns a call it made for the caller's task to
+    /// run next.
     fn complete(
         self: &Arc<Self>,
-        target: Address,
-        batch: Arc<[Invocation]>,
-        outcome: Result<FromFunction, Error>,
-    ) {
+        call: call::Call,
+        outcome: Result<Answer, Error>,
+    ) -> Option<call::Call> {
         let mut engine = self.lock();
         if engine.failure.is_some() {
             // A failed job applies nothing more.
-            return;
+            return None;
         }
         let result = match outcome {
             Err(failure) => Err(failure),
-            Ok(FromFunction {
-                response: Some(Response::IncompleteInvocationContext(context)),
-            }) => engine.register_and_resend(self, &target, batch, context),
-            Ok(FromFunction { response }) => {
-                let response = match response {
-                    Some(Response::InvocationResult(result)) => result,
-                    _ => Default::default(),
-                };
-                engine.apply_and_continue(self, &target, &batch, response)
-            }
+            Ok(Answer::Incomplete(context)) => engine.register_and_resend(&call, context),
+            Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
         };
         if let Err(failure) = result {
             tracing::error!("{failure}");
             engine.failure = Some(failure);
+            engine.wake_waiters = true;
         }
+        let next = engine.start.pop();
+        self.start_calls(&mut engine);
+        let wake = std::mem::take(&mut engine.wake_waiters);
         drop(engine);
-        self.changed.notify_waiters();
+        if wake {
+            self.changed.notify_waiters();
+        }
+        next
     }
 
     fn fire_due_timers(self: &Arc<Self>) -> Option<Instant> {
@@ -338,179 +339,23 @@ impl Shared {
         if engine.failure.is_some() {
             return None;
         }
-        let due = engine.delayed.take_due(Instant::now());
+        let now = Instant::now();
+        let due = engine.delayed.take_due(now);
         let fired = !due.is_empty();
         for message in due {
-            let invocation = Invocation {
-                caller: Some(message.sender),
-                argument: Some(message.argument),
+            let invocation = InvocationEntry {
+                caller: Some(&message.sender),
+                argument: (&message.argument).into(),
             };
-            engine.enqueue(self, message.target, message.endpoint, invocation);
+            engine.enqueue(message.target, &message.endpoint, invocation, now);
         }
+        self.start_calls(&mut engine);
         let next = engine.delayed.next_deadline();
         drop(engine);
         if fired {
             self.changed.notify_waiters();
         }
         next
-    }
-}
-
-impl Engine {
-    /// Queues `invocation` for `target`: sent at once if the address is idle, else added
-    /// to its backlog.
-    fn enqueue(
-        &mut self,
-        shared: &Arc<Shared>,
-        target: Address,
-        endpoint: Arc<Endpoint>,
-        invocation: Invocation,
-    ) {
-        if let Some(mailbox) = self.mailboxes.get_mut(&target) {
-            mailbox.backlog.push(invocation);
-            let at_limit = mailbox
-                .endpoint
-                .max_backlog()
-                .is_some_and(|limit| mailbox.backlog.len() >= limit);
-            if at_limit && !mailbox.blocked {
-                mailbox.blocked = true;
-                self.blocked += 1;
-            }
-            return;
-        }
-        let batch: Arc<[Invocation]> = Arc::from(vec![invocation]);
-        self.mailboxes.insert(
-            target.clone(),
-            Mailbox {
-                endpoint,
-                in_flight: Arc::clone(&batch),
-                sent_states: Vec::new(),
-                backlog: Vec::new(),
-                blocked: false,
-            },
-        );
-        self.start_call(shared, target, batch);
-    }
-
-    /// Sends `batch` to `target` with every registered state attached as of now.
-    fn start_call(&mut self, shared: &Arc<Shared>, target: Address, batch: Arc<[Invocation]>) {
-        let Some(mailbox) = self.mailboxes.get_mut(&target) else {
-            return;
-        };
-        mailbox.in_flight = Arc::clone(&batch);
-        let endpoint = Arc::clone(&mailbox.endpoint);
-        let state = self.states.attach(&target, Instant::now());
-        mailbox.sent_states = state.iter().map(|value| value.state_name.clone()).collect();
-        let request = ToFunction {
-            request: Some(Request::Invocation(InvocationBatchRequest {
-                target: Some(target.clone()),
-                state,
-                invocations: batch.to_vec(),
-            })),
-        };
-        let body = Bytes::from(request.encode_to_vec());
-        let shared = Arc::clone(shared);
-        tokio::spawn(async move {
-            let outcome = call::call_with_retries(
-                endpoint.transport.as_ref(),
-                &target,
-                body,
-                endpoint.call_budget,
-            )
-            .await;
-            shared.complete(target, batch, outcome);
-        });
-    }
-
-    fn register_and_resend(
-        &mut self,
-        shared: &Arc<Shared>,
-        target: &Address,
-        batch: Arc<[Invocation]>,
-        context: IncompleteInvocationContext,
-    ) -> Result<(), Error> {
-        let sent = self
-            .mailboxes
-            .get(target)
-            .map(|mailbox| mailbox.sent_states.as_slice())
-            .unwrap_or_default();
-        let reported_sent_states_missing = context
-            .missing_values
-            .iter()
-            .any(|spec| sent.contains(&spec.state_name));
-        let added = self.states.register(target, &context.missing_values)?;
-        if reported_sent_states_missing || (added == 0 && context.missing_values.is_empty()) {
-            return Err(Repr::MissingStatesLoop {
-                address: target.clone(),
-                states: context
-                    .missing_values
-                    .into_iter()
-                    .map(|spec| spec.state_name)
-                    .collect(),
-            }
-            .into());
-        }
-        tracing::debug!(%target, added, "registered missing states, sending the batch again");
-        self.start_call(shared, target.clone(), batch);
-        Ok(())
-    }
-
-    fn apply_and_continue(
-        &mut self,
-        shared: &Arc<Shared>,
-        target: &Address,
-        batch: &Arc<[Invocation]>,
-        response: statefun_protocol::from_function::InvocationResponse,
-    ) -> Result<(), Error> {
-        let now = Instant::now();
-        let plan = self.check_response(target, response, now)?;
-        self.apply(shared, target, plan, now);
-        if let Some(delivered) = &mut self.delivered {
-            delivered.push(DeliveredBatch {
-                target: target.clone(),
-                invocations: batch.to_vec(),
-            });
-        }
-        let Some(mailbox) = self.mailboxes.get_mut(target) else {
-            return Ok(());
-        };
-        if mailbox.blocked {
-            mailbox.blocked = false;
-            self.blocked -= 1;
-        }
-        if mailbox.backlog.is_empty() {
-            self.mailboxes.remove(target);
-        } else {
-            let next: Arc<[Invocation]> = Arc::from(std::mem::take(&mut mailbox.backlog));
-            self.start_call(shared, target.clone(), next);
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, shared: &Arc<Shared>, sender: &Address, plan: Plan, now: Instant) {
-        for (target, endpoint, argument) in plan.messages {
-            let invocation = Invocation {
-                caller: Some(sender.clone()),
-                argument: Some(argument),
-            };
-            self.enqueue(shared, target, endpoint, invocation);
-        }
-        let earliest_before = self.delayed.next_deadline();
-        for action in plan.delayed {
-            match action {
-                DelayedAction::Schedule { at, message } => self.delayed.schedule(at, *message),
-                DelayedAction::Cancel { token } => self.delayed.cancel(sender, &token),
-            }
-        }
-        if self.delayed.next_deadline() != earliest_before {
-            shared.timer_wake.notify_one();
-        }
-        for (sink, value) in plan.egress {
-            sink.accept(value);
-        }
-        for mutation in plan.mutations {
-            self.states.apply(sender, mutation, now);
-        }
     }
 }
 

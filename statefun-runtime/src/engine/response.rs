@@ -5,22 +5,19 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use statefun_protocol::from_function::InvocationResponse;
 use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
+use super::Engine;
+use super::decode::Effects;
 use super::delayed::DelayedMessage;
-use super::endpoint::Endpoint;
 use super::state::CheckedMutation;
-use super::{Engine, Routes};
-use crate::FunctionType;
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 
 /// A response whose every part was checked: applying it cannot fail, so a bad response
-/// leaves no partial effect.
+/// leaves no partial effect. Its messages, checked too, are read again from the response.
 pub(crate) struct Plan {
-    pub messages: Vec<(Address, Arc<Endpoint>, TypedValue)>,
     pub delayed: Vec<DelayedAction>,
     pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
     pub mutations: Vec<CheckedMutation>,
@@ -40,7 +37,7 @@ impl Engine {
     pub(crate) fn check_response(
         &self,
         sender: &Address,
-        response: InvocationResponse,
+        effects: &mut Effects,
         now: Instant,
     ) -> Result<Plan, Error> {
         let malformed = |what| -> Error {
@@ -50,20 +47,19 @@ impl Engine {
             }
             .into()
         };
-        let mut messages = Vec::with_capacity(response.outgoing_messages.len());
-        for message in response.outgoing_messages {
+        for message in effects.messages.iter_mut() {
             let target = message
                 .target
+                .as_ref()
                 .ok_or_else(|| malformed("a message target"))?;
-            let endpoint = self.routes.find(&target)?;
-            messages.push((target, endpoint, message.argument.unwrap_or_default()));
+            message.endpoint = Some(Arc::clone(self.routes.find(target)?));
         }
 
         // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.
         let mut added: HashSet<String> = HashSet::new();
         let mut cancelled: HashSet<String> = HashSet::new();
-        let mut delayed = Vec::with_capacity(response.delayed_invocations.len());
-        for invocation in response.delayed_invocations {
+        let mut delayed = Vec::with_capacity(effects.delayed.len());
+        for invocation in std::mem::take(&mut effects.delayed) {
             let token = invocation.cancellation_token;
             if invocation.is_cancellation_request {
                 if token.is_empty() {
@@ -87,7 +83,7 @@ impl Engine {
                     delay_ms: invocation.delay_in_ms,
                 })
             })?;
-            let endpoint = self.routes.find(&target)?;
+            let endpoint = Arc::clone(self.routes.find(&target)?);
             let token = (!token.is_empty()).then_some(token);
             if let Some(token) = &token {
                 let pending = added.contains(token)
@@ -113,8 +109,8 @@ impl Engine {
             });
         }
 
-        let mut egress = Vec::with_capacity(response.outgoing_egresses.len());
-        for message in response.outgoing_egresses {
+        let mut egress = Vec::with_capacity(effects.egresses.len());
+        for message in std::mem::take(&mut effects.egresses) {
             let id = format!("{}/{}", message.egress_namespace, message.egress_type);
             let Some(sink) = self.egresses.get(&id) else {
                 return Err(Repr::UnknownEgress {
@@ -132,35 +128,16 @@ impl Engine {
             egress.push((Arc::clone(sink), value));
         }
 
-        let mutations = response
-            .state_mutations
+        let mutations = effects
+            .mutations
             .iter()
             .map(|mutation| self.states.check(sender, mutation))
             .collect::<Result<_, _>>()?;
 
         Ok(Plan {
-            messages,
             delayed,
             egress,
             mutations,
         })
-    }
-}
-
-impl Routes {
-    /// The endpoint serving `target`'s function type: an exact `ns/name` entry wins over `ns/*`.
-    pub(crate) fn find(&self, target: &Address) -> Result<Arc<Endpoint>, Error> {
-        let function_type = FunctionType::of(target);
-        self.exact
-            .get(&function_type)
-            .or_else(|| self.namespaces.get(function_type.namespace()))
-            .cloned()
-            .ok_or_else(|| {
-                Repr::UnknownFunctionType {
-                    function_type,
-                    target: target.clone(),
-                }
-                .into()
-            })
     }
 }

@@ -1,6 +1,6 @@
 //! State specs per function type, learned from the functions, and values per address.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,12 +8,13 @@ use statefun_protocol::from_function::PersistedValueMutation;
 use statefun_protocol::from_function::PersistedValueSpec;
 use statefun_protocol::from_function::expiration_spec::ExpireMode;
 use statefun_protocol::from_function::persisted_value_mutation::MutationType;
-use statefun_protocol::to_function::PersistedValue;
 use statefun_protocol::{Address, TypedValue};
 use tokio::time::Instant;
 
+use super::encode::{self, ValueRef};
 use crate::FunctionType;
 use crate::error::{Error, Repr};
+use crate::fast_map::{FastMap, TypeMap};
 
 /// The typename StateFun gives a state declared without one.
 const UNSET_TYPENAME: &str = "io.statefun.types/unset";
@@ -60,6 +61,14 @@ impl StoredValue {
     }
 }
 
+/// A registered spec and how many specs its function type had before it: a request
+/// carries every spec registered when it was sent, so "was sent" is "registered earlier".
+#[derive(Debug)]
+struct Registered {
+    spec: StateSpec,
+    index: usize,
+}
+
 /// A mutation that passed every check and only waits to be applied.
 #[derive(Debug)]
 pub(crate) enum CheckedMutation {
@@ -69,39 +78,54 @@ pub(crate) enum CheckedMutation {
 
 #[derive(Debug, Default)]
 pub(crate) struct StateStore {
-    specs: HashMap<FunctionType, BTreeMap<String, StateSpec>>,
-    values: HashMap<Address, HashMap<String, StoredValue>>,
+    specs: TypeMap<BTreeMap<String, Registered>>,
+    values: FastMap<Address, FastMap<String, StoredValue>>,
 }
 
 impl StateStore {
-    /// Every registered state of `address`'s type, with its value if it has a live one, as
-    /// sent to the function. Reading refreshes `AfterInvoke` expirations, like Flink's TTL.
-    pub fn attach(&mut self, address: &Address, now: Instant) -> Vec<PersistedValue> {
-        let Some(specs) = self.specs.get(&FunctionType::of(address)) else {
-            return Vec::new();
+    /// Writes every registered state of `address`'s type, with its value if it has a live
+    /// one, as `InvocationBatchRequest.state` entries, and returns how many it wrote (see
+    /// [`was_sent`](Self::was_sent)). Reading refreshes `AfterInvoke` expirations, like
+    /// Flink's TTL.
+    pub fn attach(&mut self, address: &Address, now: Instant, out: &mut Vec<u8>) -> usize {
+        let Some(specs) = self.specs.get(&address.namespace, &address.r#type) else {
+            return 0;
         };
-        let values = self.values.entry(address.clone()).or_default();
-        let attached = specs
-            .iter()
-            .map(|(name, spec)| {
-                let live = values.get_mut(name).filter(|value| value.is_live(now));
-                let state_value = live.map(|value| {
-                    if let Expiration::AfterInvoke(ttl) = spec.expiration {
-                        value.expires_at = Some(now + ttl);
-                    }
-                    TypedValue::new(spec.typename.clone(), value.bytes.clone())
-                });
-                PersistedValue {
-                    state_name: name.clone(),
-                    state_value,
+        let Some(values) = self.values.get_mut(address) else {
+            for name in specs.keys() {
+                encode::put_state(out, name, None);
+            }
+            return specs.len();
+        };
+        for (name, registered) in specs {
+            let spec = &registered.spec;
+            let live = values.get_mut(name).filter(|value| value.is_live(now));
+            let value = live.map(|value| {
+                if let Expiration::AfterInvoke(ttl) = spec.expiration {
+                    value.expires_at = Some(now + ttl);
                 }
-            })
-            .collect();
+                ValueRef {
+                    typename: &spec.typename,
+                    has_value: true,
+                    value: &value.bytes,
+                }
+            });
+            encode::put_state(out, name, value);
+        }
         values.retain(|_, value| value.is_live(now));
         if values.is_empty() {
             self.values.remove(address);
         }
-        attached
+        specs.len()
+    }
+
+    /// Whether `state` was among the `sent` states [`attach`](Self::attach) wrote for a
+    /// request to `address`.
+    pub fn was_sent(&self, address: &Address, state: &str, sent: usize) -> bool {
+        self.specs
+            .get(&address.namespace, &address.r#type)
+            .and_then(|specs| specs.get(state))
+            .is_some_and(|registered| registered.index < sent)
     }
 
     /// Registers the specs `address` reported missing and returns how many were new. A name
@@ -111,21 +135,22 @@ impl StateStore {
         address: &Address,
         missing: &[PersistedValueSpec],
     ) -> Result<usize, Error> {
-        let function_type = FunctionType::of(address);
         let mut checked = Vec::with_capacity(missing.len());
         for spec in missing {
             checked.push((spec.state_name.clone(), checked_spec(address, spec)?));
         }
-        let specs = self.specs.entry(function_type.clone()).or_default();
+        let specs = self
+            .specs
+            .get_or_default(&address.namespace, &address.r#type);
         let mut added = 0;
         for (name, spec) in checked {
             match specs.get(&name) {
-                Some(registered) if registered.typename != spec.typename => {
+                Some(registered) if registered.spec.typename != spec.typename => {
                     return Err(Repr::StateTypeMismatch {
-                        function_type,
+                        function_type: FunctionType::of(address),
                         address: address.clone(),
                         state: name,
-                        registered: registered.typename.clone(),
+                        registered: registered.spec.typename.clone(),
                         found: spec.typename,
                         action: "announced it with",
                     }
@@ -133,12 +158,20 @@ impl StateStore {
                 }
                 Some(_) => {}
                 None => {
-                    specs.insert(name, spec);
+                    let index = specs.len();
+                    specs.insert(name, Registered { spec, index });
                     added += 1;
                 }
             }
         }
         Ok(added)
+    }
+
+    fn spec(&self, address: &Address, state: &str) -> Option<&StateSpec> {
+        self.specs
+            .get(&address.namespace, &address.r#type)?
+            .get(state)
+            .map(|registered| &registered.spec)
     }
 
     /// Checks a mutation `address` sent against the registered specs.
@@ -147,13 +180,8 @@ impl StateStore {
         address: &Address,
         mutation: &PersistedValueMutation,
     ) -> Result<CheckedMutation, Error> {
-        let function_type = FunctionType::of(address);
         let state = mutation.state_name.clone();
-        let Some(spec) = self
-            .specs
-            .get(&function_type)
-            .and_then(|specs| specs.get(&state))
-        else {
+        let Some(spec) = self.spec(address, &state) else {
             return Err(Repr::UnknownState {
                 address: address.clone(),
                 state,
@@ -166,7 +194,7 @@ impl StateStore {
                 let value = mutation.state_value.clone().unwrap_or_default();
                 if value.typename != spec.typename {
                     return Err(Repr::StateTypeMismatch {
-                        function_type,
+                        function_type: FunctionType::of(address),
                         address: address.clone(),
                         state,
                         registered: spec.typename.clone(),
@@ -203,25 +231,29 @@ impl StateStore {
             }
             CheckedMutation::Modify { state, bytes } => {
                 let ttl = self
-                    .specs
-                    .get(&FunctionType::of(address))
-                    .and_then(|specs| specs.get(&state))
+                    .spec(address, &state)
                     .and_then(|spec| spec.expiration.ttl());
                 let value = StoredValue {
                     bytes,
                     expires_at: ttl.map(|ttl| now + ttl),
                 };
-                self.values
-                    .entry(address.clone())
-                    .or_default()
-                    .insert(state, value);
+                match self.values.get_mut(address) {
+                    Some(values) => {
+                        values.insert(state, value);
+                    }
+                    None => {
+                        let mut values = FastMap::default();
+                        values.insert(state, value);
+                        self.values.insert(address.clone(), values);
+                    }
+                }
             }
         }
     }
 
     /// The live value of `state` at `address`, without counting as a read.
     pub fn peek(&self, address: &Address, state: &str, now: Instant) -> Option<TypedValue> {
-        let spec = self.specs.get(&FunctionType::of(address))?.get(state)?;
+        let spec = self.spec(address, state)?;
         let value = self.values.get(address)?.get(state)?;
         value
             .is_live(now)
@@ -241,7 +273,15 @@ impl StateStore {
 
     /// The specs registered for `function_type`, by state name.
     pub fn specs(&self, function_type: &FunctionType) -> BTreeMap<String, StateSpec> {
-        self.specs.get(function_type).cloned().unwrap_or_default()
+        self.specs
+            .get(function_type.namespace(), function_type.name())
+            .map(|specs| {
+                specs
+                    .iter()
+                    .map(|(name, registered)| (name.clone(), registered.spec.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -297,7 +337,20 @@ fn checked_spec(address: &Address, spec: &PersistedValueSpec) -> Result<StateSpe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Message;
     use statefun_protocol::from_function::ExpirationSpec;
+    use statefun_protocol::to_function::{InvocationBatchRequest, PersistedValue};
+
+    impl StateStore {
+        /// What `attach` writes, decoded: state entries alone are an `InvocationBatchRequest`.
+        fn attach_decoded(&mut self, address: &Address, now: Instant) -> Vec<PersistedValue> {
+            let mut out = Vec::new();
+            let sent = self.attach(address, now, &mut out);
+            let state = InvocationBatchRequest::decode(&out[..]).unwrap().state;
+            assert_eq!(state.len(), sent);
+            state
+        }
+    }
 
     fn spec(name: &str, typename: &str, mode: ExpireMode, millis: i64) -> PersistedValueSpec {
         PersistedValueSpec {
@@ -334,7 +387,7 @@ mod tests {
             .unwrap();
         let mutation = store.check(&address, &modify("a", "t/a", b"1")).unwrap();
         store.apply(&address, mutation, now);
-        let attached = store.attach(&address, now);
+        let attached = store.attach_decoded(&address, now);
         assert_eq!(attached.len(), 2);
         assert_eq!(
             attached[0].state_value,
@@ -427,12 +480,12 @@ mod tests {
         let mutation = store.check(&address, &modify("s", "t/s", b"v")).unwrap();
         store.apply(&address, mutation, start);
         assert!(
-            store.attach(&address, start + Duration::from_millis(999))[0]
+            store.attach_decoded(&address, start + Duration::from_millis(999))[0]
                 .state_value
                 .is_some()
         );
         assert!(
-            store.attach(&address, start + Duration::from_millis(1000))[0]
+            store.attach_decoded(&address, start + Duration::from_millis(1000))[0]
                 .state_value
                 .is_none()
         );
@@ -449,7 +502,11 @@ mod tests {
         let mutation = store.check(&address, &modify("s", "t/s", b"v")).unwrap();
         store.apply(&address, mutation, start);
         let later = start + Duration::from_millis(900);
-        assert!(store.attach(&address, later)[0].state_value.is_some());
+        assert!(
+            store.attach_decoded(&address, later)[0]
+                .state_value
+                .is_some()
+        );
         assert!(
             store
                 .peek(&address, "s", later + Duration::from_millis(999))

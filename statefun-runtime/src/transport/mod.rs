@@ -3,9 +3,11 @@
 
 mod error;
 mod http;
+mod http1;
 mod response;
 mod service;
 mod tls;
+mod url;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,10 +16,11 @@ use bytes::Bytes;
 use statefun_protocol::Address;
 
 pub use error::{BoxError, TransportError, TransportErrorKind};
-pub use http::{HttpTransport, HttpTransportConfig, UrlTemplate};
+pub use http::{HttpTransport, HttpTransportConfig};
 pub use response::read_response;
 pub use service::ServiceTransport;
 pub use tls::TlsConfigError;
+pub use url::{UrlTemplate, UrlTemplateError};
 
 /// What one call of a [`FunctionTransport`] resolves to.
 pub type CallFuture = Pin<Box<dyn Future<Output = Result<Bytes, TransportError>> + Send>>;

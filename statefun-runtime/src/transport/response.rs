@@ -64,12 +64,7 @@ fn lists_octet_stream(headers: &http::HeaderMap) -> bool {
     headers
         .get_all(CONTENT_TYPE)
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|item| {
-            item.trim()
-                .eq_ignore_ascii_case(statefun_protocol::CONTENT_TYPE)
-        })
+        .any(|value| super::http1::lists_octet_stream(value.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,0 +1,266 @@
+//! The scan against prost: every body reads the same both ways, or fails both ways.
+
+use super::*;
+use statefun_protocol::from_function::{Invocation, PersistedValueSpec, persisted_value_mutation};
+
+/// What the engine sees of a response, owned, to compare.
+#[derive(Debug, PartialEq)]
+enum Read {
+    Incomplete(IncompleteInvocationContext),
+    Effects {
+        messages: Vec<(Option<Address>, TypedValue)>,
+        mutations: Vec<PersistedValueMutation>,
+        delayed: Vec<DelayedInvocation>,
+        egresses: Vec<EgressMessage>,
+    },
+}
+
+fn through_answer(body: &[u8]) -> Result<Read, prost::DecodeError> {
+    Ok(match answer(Bytes::copy_from_slice(body))? {
+        Answer::Incomplete(context) => Read::Incomplete(context),
+        Answer::Effects(effects) => Read::Effects {
+            messages: effects
+                .messages
+                .into_iter()
+                .map(|message| {
+                    let argument = match message.argument {
+                        Argument::Encoded(range) => {
+                            TypedValue::decode(&effects.body[range]).unwrap()
+                        }
+                        Argument::Decoded(value) => value,
+                        Argument::Absent => TypedValue::default(),
+                    };
+                    (message.target, argument)
+                })
+                .collect(),
+            mutations: effects.mutations,
+            delayed: effects.delayed,
+            egresses: effects.egresses,
+        },
+    })
+}
+
+fn through_prost(body: &[u8]) -> Result<Read, prost::DecodeError> {
+    Ok(match FromFunction::decode(body)?.response {
+        Some(Response::IncompleteInvocationContext(context)) => Read::Incomplete(context),
+        response => {
+            let response = match response {
+                Some(Response::InvocationResult(response)) => response,
+                _ => InvocationResponse::default(),
+            };
+            Read::Effects {
+                messages: response
+                    .outgoing_messages
+                    .into_iter()
+                    .map(|message| (message.target, message.argument.unwrap_or_default()))
+                    .collect(),
+                mutations: response.state_mutations,
+                delayed: response.delayed_invocations,
+                egresses: response.outgoing_egresses,
+            }
+        }
+    })
+}
+
+/// Whether the scan took `body` itself rather than leaving it to prost.
+fn scanned(body: &[u8]) -> bool {
+    scan(body).is_some()
+}
+
+fn same(body: &[u8]) {
+    let (fast, slow) = (through_answer(body), through_prost(body));
+    match (&fast, &slow) {
+        (Ok(fast), Ok(slow)) => assert_eq!(fast, slow, "{body:02x?}"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("{body:02x?}: {fast:?} but prost {slow:?}"),
+    }
+}
+
+fn response(response: InvocationResponse) -> Vec<u8> {
+    FromFunction {
+        response: Some(Response::InvocationResult(response)),
+    }
+    .encode_to_vec()
+}
+
+fn message(target: Option<Address>, argument: Option<TypedValue>) -> Invocation {
+    Invocation { target, argument }
+}
+
+#[test]
+fn what_prost_writes_is_scanned_and_read_alike() {
+    let bob = Address::new("example", "greeter", "bob");
+    let values = [
+        Some(TypedValue::new(
+            "io.statefun.types/int",
+            Bytes::from_static(&[0x08, 7]),
+        )),
+        Some(TypedValue::new("io.statefun.types/int", Bytes::new())),
+        Some(TypedValue::absent("t/x")),
+        Some(TypedValue::default()),
+        None,
+    ];
+    let mut bodies = vec![
+        FromFunction { response: None }.encode_to_vec(),
+        response(InvocationResponse::default()),
+        response(InvocationResponse {
+            state_mutations: vec![PersistedValueMutation {
+                mutation_type: persisted_value_mutation::MutationType::Modify as i32,
+                state_name: "seen".into(),
+                state_value: values[0].clone(),
+            }],
+            outgoing_messages: vec![message(Some(bob.clone()), values[0].clone())],
+            delayed_invocations: vec![DelayedInvocation {
+                delay_in_ms: 5,
+                target: Some(bob.clone()),
+                argument: values[1].clone(),
+                ..Default::default()
+            }],
+            outgoing_egresses: vec![EgressMessage {
+                egress_namespace: "example".into(),
+                egress_type: "out".into(),
+                argument: values[2].clone(),
+            }],
+        }),
+    ];
+    for value in &values {
+        for target in [None, Some(bob.clone()), Some(Address::new("ü", "", "🚀/x"))] {
+            bodies.push(response(InvocationResponse {
+                outgoing_messages: vec![
+                    message(target.clone(), value.clone()),
+                    message(Some(bob.clone()), values[0].clone()),
+                ],
+                ..Default::default()
+            }));
+        }
+    }
+    for body in &bodies {
+        assert!(scanned(body), "{body:02x?}");
+        same(body);
+    }
+    let incomplete = FromFunction {
+        response: Some(Response::IncompleteInvocationContext(
+            IncompleteInvocationContext {
+                missing_values: vec![PersistedValueSpec {
+                    state_name: "seen".into(),
+                    ..Default::default()
+                }],
+            },
+        )),
+    }
+    .encode_to_vec();
+    assert!(!scanned(&incomplete));
+    same(&incomplete);
+}
+
+/// Wraps `message` (an encoded outgoing `Invocation`) in a `FromFunction`.
+fn with_message(message: &[u8]) -> Vec<u8> {
+    let mut response = vec![0x12, message.len() as u8];
+    response.extend_from_slice(message);
+    let mut body = vec![0xA2, 0x06, response.len() as u8];
+    body.extend_from_slice(&response);
+    body
+}
+
+#[test]
+fn odd_encodings_read_as_prost_reads_them() {
+    // Address { namespace: "a", type: "b", id: "c" }, and TypedValue { typename: "t/x", has_value }.
+    let address = [0x0A, 1, b'a', 0x12, 1, b'b', 0x1A, 1, b'c'];
+    let value = [0x0A, 3, b't', b'/', b'x', 0x10, 1];
+    let field = |key: u8, bytes: &[u8]| {
+        let mut out = vec![key, bytes.len() as u8];
+        out.extend_from_slice(bytes);
+        out
+    };
+    let target = field(0x0A, &address);
+    let argument = field(0x12, &value);
+    let cases: Vec<(Vec<u8>, bool)> = vec![
+        // The usual, then its parts in the other order: both scanned.
+        (
+            with_message(&[target.clone(), argument.clone()].concat()),
+            true,
+        ),
+        (
+            with_message(&[argument.clone(), target.clone()].concat()),
+            true,
+        ),
+        // An address part sent twice is its last occurrence; unknown fields are skipped.
+        (
+            with_message(
+                &[
+                    field(0x0A, &[&address[..], &[0x1A, 1, b'd'], &[0x20, 5]].concat()),
+                    argument.clone(),
+                ]
+                .concat(),
+            ),
+            true,
+        ),
+        (
+            with_message(&[target.clone(), argument.clone(), vec![0x1D, 0, 0, 0, 0]].concat()),
+            true,
+        ),
+        // A typename sent twice and has_value 2 are read alike by every reader.
+        (
+            with_message(
+                &[
+                    target.clone(),
+                    field(0x12, &[&value[..], &[0x0A, 1, b'y', 0x10, 2]].concat()),
+                ]
+                .concat(),
+            ),
+            true,
+        ),
+        // An unknown field in the argument, the argument or target twice, the response
+        // twice: left to prost, which drops or merges.
+        (
+            with_message(
+                &[
+                    target.clone(),
+                    field(0x12, &[&value[..], &[0x20, 1]].concat()),
+                ]
+                .concat(),
+            ),
+            false,
+        ),
+        (
+            with_message(&[target.clone(), argument.clone(), argument.clone()].concat()),
+            false,
+        ),
+        (
+            with_message(&[target.clone(), target.clone(), argument.clone()].concat()),
+            false,
+        ),
+        (
+            [
+                with_message(&[target.clone(), argument.clone()].concat()),
+                with_message(&argument),
+            ]
+            .concat(),
+            false,
+        ),
+        // Groups, a bad wire type, invalid UTF-8, a truncated body, a zero tag: prost's errors.
+        (
+            with_message(&[target.clone(), vec![0x1B, 0x1C], argument.clone()].concat()),
+            false,
+        ),
+        (
+            with_message(&[vec![0x08, 1], argument.clone()].concat()),
+            false,
+        ),
+        (
+            with_message(&[field(0x0A, &[0x0A, 1, 0xFF]), argument.clone()].concat()),
+            false,
+        ),
+        (
+            with_message(&[field(0x0A, &address), field(0x12, &[0x0A, 2, 0xC3, 0x28])].concat()),
+            false,
+        ),
+        (with_message(&target)[..8].to_vec(), false),
+        (vec![0x00, 0x01], false),
+        (vec![0xFF; 11], false),
+    ];
+    for (body, fast) in cases {
+        assert_eq!(scanned(&body), fast, "{body:02x?}");
+        same(&body);
+    }
+}
