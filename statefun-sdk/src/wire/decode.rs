@@ -109,10 +109,6 @@ fn decode_batch<'a>(
 ) -> Result<Decoded<'a>, ToFunctionError> {
     let context = "InvocationBatchRequest";
     let mut target = None;
-    // Sized up front: a batch's vectors are the only ones whose length the request tells.
-    let [states, calls] = reader.count([2, 3]).map_err(malformed(context))?;
-    state.reserve(states);
-    invocations.reserve(calls);
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {

@@ -181,19 +181,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// How often each of `numbers` occurs up to the end of the message, checking nothing
-    /// but the framing; the reader is not moved.
-    pub(crate) fn count<const N: usize>(&self, numbers: [u32; N]) -> Result<[usize; N], WireError> {
-        let mut scan = self.nested(self.pos..self.end);
-        let mut counts = [0; N];
-        while let Some((field, _)) = scan.next_field()? {
-            if let Some(i) = numbers.iter().position(|&n| n == field) {
-                counts[i] += 1;
-            }
-        }
-        Ok(counts)
-    }
-
     /// The next field as (field number, value), or `None` at the end of the message.
     /// Groups (wire types 3 and 4, unused by proto3) are rejected.
     // Inlined into each decoding loop: the call and its large `Result` cost more than the
