@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's whole test suite: formatting, lints, then every test and doctest.
+# The project's whole test suite: formatting, lints, every test and doctest, the docs, then a
+# build of the benchmarks.
 # This is the README's test command; CI runs it through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +26,10 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 echo "==> cargo test --workspace --all-features"
 cargo test --workspace --all-features
+
+echo "==> cargo doc --workspace --all-features --no-deps (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
+
+# Benchmarks are never timed in tests; CI only checks that they build.
+echo "==> cargo bench --workspace --no-run"
+cargo bench --workspace --no-run

@@ -21,16 +21,33 @@ pub struct Context {
     pub(crate) effects: Effects,
     /// Tokens of delayed messages scheduled in this batch and not cancelled in it.
     pending_tokens: Vec<ByteString>,
+    /// The number of invocations in the batch: a function that sends something usually
+    /// sends it on every invocation, so the first send makes room for that many.
+    batch_size: usize,
+}
+
+fn push_sized<T>(effects: &mut Vec<T>, batch_size: usize, effect: T) {
+    if effects.is_empty() {
+        effects.reserve(batch_size);
+    }
+    effects.push(effect);
 }
 
 impl Context {
-    pub(crate) fn new(address: Address, storage: Storage) -> Context {
+    /// `effects` are empty, possibly with room left by an earlier batch.
+    pub(crate) fn new(
+        address: Address,
+        storage: Storage,
+        batch_size: usize,
+        effects: Effects,
+    ) -> Context {
         Context {
             address,
             caller: None,
             storage,
-            effects: Effects::default(),
+            effects,
             pending_tokens: Vec::new(),
+            batch_size,
         }
     }
 
@@ -52,7 +69,7 @@ impl Context {
 
     /// Sends `message` to its target as soon as possible.
     pub fn send(&mut self, message: OutgoingMessage) {
-        self.effects.messages.push(message.inner);
+        push_sized(&mut self.effects.messages, self.batch_size, message.inner);
     }
 
     /// Sends `message` to its target after `delay`.
@@ -112,12 +129,13 @@ impl Context {
         });
     }
 
-    /// Sends `record` to its egress.
-    pub fn send_egress(&mut self, record: EgressMessage) {
-        self.effects.egress.push(record.inner);
+    /// The storage and the effects, to write the answer from.
+    pub(crate) fn parts(&self) -> (&Storage, &Effects) {
+        (&self.storage, &self.effects)
     }
 
-    pub(crate) fn into_parts(self) -> (Storage, Effects) {
-        (self.storage, self.effects)
+    /// Sends `record` to its egress.
+    pub fn send_egress(&mut self, record: EgressMessage) {
+        push_sized(&mut self.effects.egress, self.batch_size, record.inner);
     }
 }

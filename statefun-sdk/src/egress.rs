@@ -1,14 +1,14 @@
 //! Records a function sends to egresses: generic ones, Kafka and Kinesis.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
-use prost::Message as _;
-use statefun_protocol::egress::{KafkaProducerRecord, KinesisEgressRecord};
 use statefun_protocol::typename::{KAFKA_PRODUCER_RECORD, KINESIS_EGRESS_RECORD};
 
 use crate::TypeName;
 use crate::outgoing::{MessageError, MessageErrorKind};
-use crate::types::{self, Type};
-use crate::wire::{Egress, TypedPayload};
+use crate::types::{self, Type, ValueError};
+use crate::wire::{self, Egress, TypedPayload};
 
 const KAFKA_TYPENAME: TypeName = TypeName::from_static(KAFKA_PRODUCER_RECORD);
 const KINESIS_TYPENAME: TypeName = TypeName::from_static(KINESIS_EGRESS_RECORD);
@@ -70,21 +70,42 @@ impl EgressBuilder {
 
 crate::payload::value_methods!(EgressBuilder => EgressMessage);
 
-/// The value of a Kafka or Kinesis record, or why it could not be serialized.
-type RecordValue = Option<Result<Bytes, types::ValueError>>;
-
-fn serialize_value<T: Type>(ty: &T, value: &T::Value) -> RecordValue {
-    Some(types::serialize_to_bytes(ty, value))
+/// The value of a Kafka or Kinesis record as given, or why it could not be serialized.
+/// Text is kept borrowed until the record is written, so building a record copies each
+/// part exactly once, into the record.
+#[derive(Debug)]
+enum RecordValue<'a> {
+    Missing,
+    Bytes(Bytes),
+    Text(Cow<'a, str>),
+    Serialized(Result<Vec<u8>, ValueError>),
 }
 
-fn take_value(value: RecordValue, record: &'static str) -> Result<Bytes, MessageError> {
-    match value {
-        None => Err(MessageErrorKind::MissingField {
-            record,
-            field: "value",
+impl RecordValue<'_> {
+    fn serialize<T: Type>(ty: &T, value: &T::Value) -> Self {
+        RecordValue::Serialized(types::serialize_to_vec(ty, value))
+    }
+
+    /// The value, or why there is none.
+    fn checked(self, record: &'static str) -> Result<Self, MessageError> {
+        match self {
+            RecordValue::Missing => Err(MessageErrorKind::MissingField {
+                record,
+                field: "value",
+            }
+            .into()),
+            RecordValue::Serialized(Err(error)) => Err(error.into()),
+            value => Ok(value),
         }
-        .into()),
-        Some(result) => Ok(result?),
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            RecordValue::Bytes(bytes) => bytes,
+            RecordValue::Text(text) => text.as_bytes(),
+            RecordValue::Serialized(Ok(bytes)) => bytes,
+            RecordValue::Missing | RecordValue::Serialized(Err(_)) => &[],
+        }
     }
 }
 
@@ -107,51 +128,52 @@ fn take_value(value: RecordValue, record: &'static str) -> Result<Bytes, Message
 /// ```
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is built and sent"]
-pub struct KafkaEgressBuilder {
+pub struct KafkaEgressBuilder<'a> {
     egress: TypeName,
-    topic: Option<String>,
-    key: String,
-    value: RecordValue,
+    topic: Option<Cow<'a, str>>,
+    key: Cow<'a, str>,
+    value: RecordValue<'a>,
 }
 
-impl KafkaEgressBuilder {
+impl<'a> KafkaEgressBuilder<'a> {
     /// A record for the Kafka egress `egress`.
     pub fn to(egress: TypeName) -> Self {
         KafkaEgressBuilder {
             egress,
             topic: None,
-            key: String::new(),
-            value: None,
+            key: Cow::Borrowed(""),
+            value: RecordValue::Missing,
         }
     }
 
     /// The topic to write to (required; one egress can write to many topics).
-    pub fn topic(mut self, topic: impl Into<String>) -> Self {
+    pub fn topic(mut self, topic: impl Into<Cow<'a, str>>) -> Self {
         self.topic = Some(topic.into());
         self
     }
 
     /// The record key, as UTF-8. Without it (or with an empty key) the record has no key.
-    pub fn key(mut self, key: impl Into<String>) -> Self {
+    pub fn key(mut self, key: impl Into<Cow<'a, str>>) -> Self {
         self.key = key.into();
         self
     }
 
     /// The value, as given.
     pub fn value_bytes(mut self, value: impl Into<Bytes>) -> Self {
-        self.value = Some(Ok(value.into()));
+        self.value = RecordValue::Bytes(value.into());
         self
     }
 
     /// The value as UTF-8 text.
-    pub fn value_string(self, value: impl AsRef<str>) -> Self {
-        self.value_bytes(Bytes::copy_from_slice(value.as_ref().as_bytes()))
+    pub fn value_string(mut self, value: impl Into<Cow<'a, str>>) -> Self {
+        self.value = RecordValue::Text(value.into());
+        self
     }
 
     /// The value serialized with `ty` (e.g. [`IntType`](crate::types::IntType) writes its
     /// wrapper message).
     pub fn value<T: Type>(mut self, ty: &T, value: &T::Value) -> Self {
-        self.value = serialize_value(ty, value);
+        self.value = RecordValue::serialize(ty, value);
         self
     }
 
@@ -162,12 +184,14 @@ impl KafkaEgressBuilder {
             record: RECORD,
             field: "topic",
         })?;
-        let record = KafkaProducerRecord {
-            key: self.key,
-            value_bytes: take_value(self.value, RECORD)?,
-            topic,
-        };
-        Ok(EgressBuilder::to(self.egress).raw(KAFKA_TYPENAME, record.encode_to_vec()))
+        let value = self.value.checked(RECORD)?;
+        // KafkaProducerRecord: key = 1, value_bytes = 2, topic = 3.
+        let record = wire::encode_length_delimited(&[
+            (1, self.key.as_bytes()),
+            (2, value.as_bytes()),
+            (3, topic.as_bytes()),
+        ]);
+        Ok(EgressBuilder::to(self.egress).raw(KAFKA_TYPENAME, record))
     }
 }
 
@@ -191,58 +215,59 @@ impl KafkaEgressBuilder {
 /// ```
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is built and sent"]
-pub struct KinesisEgressBuilder {
+pub struct KinesisEgressBuilder<'a> {
     egress: TypeName,
-    stream: Option<String>,
-    partition_key: Option<String>,
-    explicit_hash_key: String,
-    value: RecordValue,
+    stream: Option<Cow<'a, str>>,
+    partition_key: Option<Cow<'a, str>>,
+    explicit_hash_key: Cow<'a, str>,
+    value: RecordValue<'a>,
 }
 
-impl KinesisEgressBuilder {
+impl<'a> KinesisEgressBuilder<'a> {
     /// A record for the Kinesis egress `egress`.
     pub fn to(egress: TypeName) -> Self {
         KinesisEgressBuilder {
             egress,
             stream: None,
             partition_key: None,
-            explicit_hash_key: String::new(),
-            value: None,
+            explicit_hash_key: Cow::Borrowed(""),
+            value: RecordValue::Missing,
         }
     }
 
     /// The stream to write to (required).
-    pub fn stream(mut self, stream: impl Into<String>) -> Self {
+    pub fn stream(mut self, stream: impl Into<Cow<'a, str>>) -> Self {
         self.stream = Some(stream.into());
         self
     }
 
     /// The partition key (required, non-empty).
-    pub fn partition_key(mut self, key: impl Into<String>) -> Self {
+    pub fn partition_key(mut self, key: impl Into<Cow<'a, str>>) -> Self {
         self.partition_key = Some(key.into());
         self
     }
 
     /// An explicit hash key; used by Kinesis only when non-empty.
-    pub fn explicit_hash_key(mut self, key: impl Into<String>) -> Self {
+    pub fn explicit_hash_key(mut self, key: impl Into<Cow<'a, str>>) -> Self {
         self.explicit_hash_key = key.into();
         self
     }
 
     /// The value, as given.
     pub fn value_bytes(mut self, value: impl Into<Bytes>) -> Self {
-        self.value = Some(Ok(value.into()));
+        self.value = RecordValue::Bytes(value.into());
         self
     }
 
     /// The value as UTF-8 text.
-    pub fn value_string(self, value: impl AsRef<str>) -> Self {
-        self.value_bytes(Bytes::copy_from_slice(value.as_ref().as_bytes()))
+    pub fn value_string(mut self, value: impl Into<Cow<'a, str>>) -> Self {
+        self.value = RecordValue::Text(value.into());
+        self
     }
 
     /// The value serialized with `ty`.
     pub fn value<T: Type>(mut self, ty: &T, value: &T::Value) -> Self {
-        self.value = serialize_value(ty, value);
+        self.value = RecordValue::serialize(ty, value);
         self
     }
 
@@ -261,12 +286,77 @@ impl KinesisEgressBuilder {
         if partition_key.is_empty() {
             return Err(MessageErrorKind::EmptyPartitionKey.into());
         }
-        let record = KinesisEgressRecord {
-            partition_key,
-            value_bytes: take_value(self.value, RECORD)?,
-            stream,
-            explicit_hash_key: self.explicit_hash_key,
+        let value = self.value.checked(RECORD)?;
+        // KinesisEgressRecord: partition_key = 1, value_bytes = 2, stream = 3,
+        // explicit_hash_key = 4.
+        let record = wire::encode_length_delimited(&[
+            (1, partition_key.as_bytes()),
+            (2, value.as_bytes()),
+            (3, stream.as_bytes()),
+            (4, self.explicit_hash_key.as_bytes()),
+        ]);
+        Ok(EgressBuilder::to(self.egress).raw(KINESIS_TYPENAME, record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+    use statefun_protocol::egress::{KafkaProducerRecord, KinesisEgressRecord};
+
+    use super::*;
+    use crate::types::IntType;
+
+    const OUT: TypeName = TypeName::from_static("example/out");
+
+    /// Records are written by hand; prost writes the same bytes.
+    #[test]
+    fn records_match_prost() {
+        let name = String::from("bob");
+        let kafka = KafkaEgressBuilder::to(OUT)
+            .topic("greetings")
+            .key(name.as_str())
+            .value_string(format!("hi {name}"))
+            .build()
+            .unwrap();
+        let expected = KafkaProducerRecord {
+            key: "bob".into(),
+            value_bytes: Bytes::from_static(b"hi bob"),
+            topic: "greetings".into(),
         };
-        Ok(EgressBuilder::to(self.egress).raw(KINESIS_TYPENAME, record.encode_to_vec()))
+        assert_eq!(kafka.raw_value()[..], expected.encode_to_vec());
+
+        let keyless = KafkaEgressBuilder::to(OUT)
+            .topic("t")
+            .value(&IntType, &7)
+            .build()
+            .unwrap();
+        let expected = KafkaProducerRecord {
+            value_bytes: Bytes::from_static(&[0x0D, 7, 0, 0, 0]),
+            topic: "t".into(),
+            ..Default::default()
+        };
+        assert_eq!(keyless.raw_value()[..], expected.encode_to_vec());
+
+        let kinesis = KinesisEgressBuilder::to(OUT)
+            .stream("s")
+            .partition_key(String::from("p"))
+            .explicit_hash_key("h")
+            .value_bytes(Bytes::from_static(b"v"))
+            .build()
+            .unwrap();
+        let expected = KinesisEgressRecord {
+            partition_key: "p".into(),
+            value_bytes: Bytes::from_static(b"v"),
+            stream: "s".into(),
+            explicit_hash_key: "h".into(),
+        };
+        assert_eq!(kinesis.raw_value()[..], expected.encode_to_vec());
+    }
+
+    #[test]
+    fn a_record_without_value_is_refused() {
+        let error = KafkaEgressBuilder::to(OUT).topic("t").build().unwrap_err();
+        assert_eq!(error.to_string(), "a Kafka record needs a value");
     }
 }

@@ -91,10 +91,11 @@ pub(crate) enum InvocationFailure {
 /// A function behind a pointer: one allocation per batch, none per invocation, since the
 /// whole loop over the batch is monomorphized for each function.
 pub(crate) trait ErasedFunction: Send + Sync {
+    /// Runs and empties `invocations`, whose buffer the caller keeps.
     fn run_batch<'a>(
         &'a self,
         ctx: &'a mut Context,
-        invocations: Vec<InvocationView>,
+        invocations: &'a mut Vec<InvocationView>,
     ) -> BoxFuture<'a, Result<(), InvocationFailure>>;
 }
 
@@ -112,10 +113,10 @@ impl<S: StatefulFunction> ErasedFunction for Erased<S> {
     fn run_batch<'a>(
         &'a self,
         ctx: &'a mut Context,
-        invocations: Vec<InvocationView>,
+        invocations: &'a mut Vec<InvocationView>,
     ) -> BoxFuture<'a, Result<(), InvocationFailure>> {
         Box::pin(async move {
-            for (index, invocation) in invocations.into_iter().enumerate() {
+            for (index, invocation) in invocations.drain(..).enumerate() {
                 let span = tracing::debug_span!(
                     "statefun.invocation",
                     index,

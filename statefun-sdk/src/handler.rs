@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::mem;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -7,9 +9,10 @@ use tracing::Instrument as _;
 
 use crate::context::Context;
 use crate::function::{ErasedFunction, FunctionSpec, InvocationFailure};
+use crate::spare::Spare;
 use crate::storage::{Cell, Storage};
 use crate::value_spec::DeclaredState;
-use crate::wire::{self, MissingSpec, ResponseWriter, ToFunctionError};
+use crate::wire::{self, Effects, InvocationView, MissingSpec, ResponseWriter, ToFunctionError};
 use crate::{Address, Error, TypeName};
 
 /// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
@@ -39,7 +42,33 @@ use crate::{Address, Error, TypeName};
 /// ```
 #[derive(Clone)]
 pub struct RequestReplyHandler {
-    registry: Arc<HashMap<TypeName, Registered>>,
+    registry: Arc<Registry>,
+}
+
+/// Function types by name. Looked up once per request with a name from the runtime; the
+/// keys are fixed when the handler is built, so a simple hash beats SipHash's DoS
+/// resistance, which only matters for maps that grow from untrusted input.
+type Registry = HashMap<TypeName, Registered, BuildHasherDefault<Fnv1a>>;
+
+/// FNV-1a, 64 bit.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 struct Registered {
@@ -77,7 +106,7 @@ impl HandlerBuilder {
     /// The handler; an error if a function type is registered twice or a function declares
     /// a state name twice.
     pub fn build(self) -> Result<RequestReplyHandler, BuildError> {
-        let mut registry = HashMap::with_capacity(self.specs.len());
+        let mut registry = Registry::with_capacity_and_hasher(self.specs.len(), Default::default());
         for spec in self.specs {
             for (i, state) in spec.states.iter().enumerate() {
                 if spec.states[..i]
@@ -185,6 +214,19 @@ impl RequestReplyHandler {
         self.registry.keys()
     }
 
+    /// The function registered as `namespace/name`. Endpoints serve a few function types,
+    /// and comparing with each beats building a key to hash.
+    fn find(&self, namespace: &str, name: &str) -> Option<(&TypeName, &Registered)> {
+        if self.registry.len() <= 8 {
+            self.registry
+                .iter()
+                .find(|(typename, _)| typename.name() == name && typename.namespace() == namespace)
+        } else {
+            let key = TypeName::from_parts(namespace.into(), name.into());
+            self.registry.get_key_value(&key)
+        }
+    }
+
     fn served(&self) -> String {
         let mut names: Vec<String> = self.registry.keys().map(|t| format!("`{t}`")).collect();
         names.sort();
@@ -202,22 +244,43 @@ impl RequestReplyHandler {
     /// invocations run one after the other over one view of the state, and the answer holds
     /// all their effects. An error or panic of any invocation fails the whole request.
     pub async fn handle(&self, body: Bytes) -> Result<Bytes, HandlerError> {
-        let batch = wire::decode_to_function(&body)?;
-        let Some(registered) = self.registry.get(batch.target.function_type()) else {
+        crate::arena::recycle();
+        let mut spare = Spare::take();
+        let batch = wire::decode_to_function(
+            &body,
+            mem::take(&mut spare.states),
+            mem::take(&mut spare.invocations),
+        )?;
+        let target = &batch.target;
+        let Some((function, registered)) = self.find(target.namespace, target.name) else {
             return Err(HandlerErrorInner::UnknownFunction {
-                requested: batch.target.function_type().clone(),
+                requested: TypeName::from_parts(target.namespace.into(), target.name.into()),
                 served: self.served(),
             }
             .into());
         };
         let span = tracing::info_span!(
             "statefun.request",
-            function = %batch.target.function_type(),
-            id = batch.target.id(),
+            function = %function,
+            id = &*target.id,
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
         );
-        let outcome = run(registered, batch).instrument(span.clone()).await;
+        let outcome = match prepare(function, registered, &body, batch, &mut spare) {
+            Prepared::Incomplete(answer) => Ok(Answer::Incomplete(answer)),
+            Prepared::Run(mut ctx, mut invocations) => {
+                let batch_size = invocations.len();
+                let ran = registered.function.run_batch(&mut ctx, &mut invocations);
+                // The future is boxed, so wrapping it moves a pointer; without a
+                // subscriber the span is disabled and not even that is needed.
+                let ran = if span.is_disabled() {
+                    ran.await
+                } else {
+                    ran.instrument(span.clone()).await
+                };
+                finish(ctx, invocations, batch_size, ran, spare)
+            }
+        };
         span.record(
             "outcome",
             match &outcome {
@@ -246,7 +309,22 @@ impl Answer {
     }
 }
 
-async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, HandlerError> {
+/// A batch ready to run, or the answer asking for missing states.
+enum Prepared {
+    Incomplete(Bytes),
+    Run(Box<Context>, Vec<InvocationView>),
+}
+
+/// Matches the received states with the declared ones and sets up the context. The
+/// context is boxed: it is large, and the request's future would otherwise copy it
+/// around several times, which costs more than the allocation.
+fn prepare(
+    function: &TypeName,
+    registered: &Registered,
+    body: &[u8],
+    batch: wire::Batch,
+    spare: &mut Spare,
+) -> Prepared {
     let wire::Batch {
         target,
         mut state,
@@ -254,13 +332,14 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
     } = batch;
     // "Missing" means no entry at all; an entry without value is registered and empty.
     // When the runtime repeats a name, the last entry wins.
-    let mut cells = Vec::with_capacity(registered.declared.len());
+    let mut cells = mem::take(&mut spare.cells);
+    cells.reserve(registered.declared.len());
     let mut missing = Vec::new();
     for declared in registered.declared.iter() {
         match state
             .iter_mut()
             .rev()
-            .find(|entry| entry.name == declared.name.as_bytes())
+            .find(|entry| body[entry.name.clone()] == *declared.name.as_bytes())
         {
             Some(entry) => cells.push(Cell::received(
                 entry
@@ -280,20 +359,37 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
             }
         }
     }
+    state.clear();
+    spare.states = state;
     if !missing.is_empty() {
-        return Ok(Answer::Incomplete(wire::encode_incomplete_context(
-            &missing,
-        )));
+        return Prepared::Incomplete(wire::encode_incomplete_context(&missing));
     }
-
-    let batch_size = invocations.len();
     let storage = Storage::new(
-        target.function_type().clone(),
+        // The registered name rather than the request's: usually static, so cloning it
+        // does not touch the request buffer's reference count.
+        function.clone(),
         registered.declared.clone(),
         cells,
     );
-    let mut ctx = Context::new(target, storage);
-    if let Err(failure) = registered.function.run_batch(&mut ctx, invocations).await {
+    let effects = Effects {
+        messages: mem::take(&mut spare.messages),
+        delayed: Vec::new(),
+        egress: mem::take(&mut spare.egress),
+    };
+    let address = Address::from_parts(function.clone(), target.id);
+    let ctx = Box::new(Context::new(address, storage, invocations.len(), effects));
+    Prepared::Run(ctx, invocations)
+}
+
+/// The answer to a batch that ran, and the buffers back to the thread's spares.
+fn finish(
+    mut ctx: Box<Context>,
+    invocations: Vec<InvocationView>,
+    batch_size: usize,
+    ran: Result<(), InvocationFailure>,
+    mut spare: Spare,
+) -> Result<Answer, HandlerError> {
+    if let Err(failure) = ran {
         let address = ctx.address().clone();
         return Err(match failure {
             InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
@@ -311,11 +407,14 @@ async fn run(registered: &Registered, batch: wire::Batch) -> Result<Answer, Hand
         }
         .into());
     }
-    let (storage, effects) = ctx.into_parts();
-    Ok(Answer::Result(ResponseWriter::invocation_response(
-        &effects,
-        &storage.mutations(),
-    )))
+    let (storage, effects) = ctx.parts();
+    let answer = ResponseWriter::invocation_response(effects, storage.mutations());
+    spare.invocations = invocations;
+    spare.cells = ctx.storage().take_cells();
+    spare.messages = mem::take(&mut ctx.effects.messages);
+    spare.egress = mem::take(&mut ctx.effects.egress);
+    spare.put_back();
+    Ok(Answer::Result(answer))
 }
 
 impl fmt::Debug for RequestReplyHandler {

@@ -327,6 +327,7 @@
 #![deny(missing_docs)]
 
 mod address;
+mod arena;
 mod context;
 mod egress;
 mod error;
@@ -336,6 +337,7 @@ pub mod http;
 mod message;
 mod outgoing;
 mod payload;
+mod spare;
 mod storage;
 mod type_name;
 pub mod types;

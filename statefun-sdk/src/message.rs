@@ -90,6 +90,27 @@ impl Message {
         }
         types::deserialize_bytes(ty, self.value.clone())
     }
+
+    /// The value of an `io.statefun.types/string`, borrowed from the request rather than
+    /// copied into a `String` as [`as_string`](Self::as_string) does.
+    ///
+    /// ```
+    /// use statefun_sdk::Message;
+    /// use statefun_sdk::types::StringType;
+    ///
+    /// let message = Message::from_value(&StringType, &"bob".to_owned()).unwrap();
+    /// assert_eq!(message.as_str().unwrap(), "bob");
+    /// ```
+    pub fn as_str(&self) -> Result<&str, ValueError> {
+        let typename = StringType.typename();
+        if !typename.matches(&self.typename) {
+            return Err(ValueError::mismatch(typename, &self.typename));
+        }
+        if !self.has_value {
+            return Err(ValueError::absent(&self.typename));
+        }
+        types::read_str(&self.value).map_err(|source| types::deserialize_error(typename, source))
+    }
 }
 
 macro_rules! builtin_accessors {

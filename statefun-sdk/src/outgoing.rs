@@ -125,9 +125,11 @@ pub struct MessageBuilder {
 
 impl MessageBuilder {
     /// A message for instance `id` of `function_type`.
-    pub fn to(function_type: TypeName, id: impl Into<String>) -> Self {
+    pub fn to(function_type: TypeName, id: impl AsRef<str>) -> Self {
+        let id = crate::arena::copy(id.as_ref().as_bytes());
+        let id = ByteString::try_from(id).expect("bytes copied from a str are UTF-8");
         MessageBuilder {
-            target: Address::new(function_type, id),
+            target: Address::from_parts(function_type, id),
         }
     }
 

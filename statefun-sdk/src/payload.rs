@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use crate::types::{
-    self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError,
+    self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError, Wrapped,
 };
 use crate::wire::TypedPayload;
 use crate::{Message, TypeName};
@@ -19,23 +19,19 @@ pub(crate) fn typed<T: Type>(ty: &T, value: &T::Value) -> Result<TypedPayload, V
 }
 
 /// For the built-in types, which cannot fail to serialize.
-pub(crate) fn builtin<T: Type>(ty: &T, value: &T::Value) -> TypedPayload {
-    let mut out = Vec::new();
-    let _infallible = ty.serialize(value, &mut out);
+pub(crate) fn builtin<T: Type<Value = V>, V: Wrapped>(ty: &T, value: &V) -> TypedPayload {
     TypedPayload {
         typename: ty.typename().clone(),
         has_value: true,
-        value: Bytes::from(out),
+        value: types::wrapped_bytes(value),
     }
 }
 
 pub(crate) fn string(value: &str) -> TypedPayload {
-    let mut out = Vec::new();
-    types::write_str(value, &mut out);
     TypedPayload {
         typename: StringType::TYPENAME,
         has_value: true,
-        value: Bytes::from(out),
+        value: types::str_bytes(value),
     }
 }
 

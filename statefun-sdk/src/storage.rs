@@ -87,6 +87,8 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// `cells` may come with room left by an earlier batch, as
+    /// [`take_cells`](Self::take_cells) gives them back.
     pub(crate) fn new(
         function: TypeName,
         declared: Arc<[DeclaredState]>,
@@ -98,6 +100,11 @@ impl Storage {
             declared,
             cells,
         }
+    }
+
+    /// The cells, to reuse; the storage is left empty.
+    pub(crate) fn take_cells(&mut self) -> Vec<Cell> {
+        std::mem::take(&mut self.cells)
     }
 
     fn index_of<T: Type>(&self, spec: &ValueSpec<T>) -> Result<usize, StateError> {
@@ -155,6 +162,8 @@ impl Storage {
         value: impl Borrow<T::Value>,
     ) -> Result<(), StateError> {
         let index = self.index_of(spec)?;
+        // Serialized into the thread's arena: a counter written by every invocation of a
+        // batch costs no allocation.
         let bytes =
             types::serialize_to_bytes(spec.value_type(), value.borrow()).map_err(|source| {
                 StateErrorKind::Value {
@@ -182,7 +191,7 @@ impl Storage {
     }
 
     /// One mutation per modified state, in declaration order, with its final value.
-    pub(crate) fn mutations(&self) -> Vec<Mutation<'_>> {
+    pub(crate) fn mutations(&self) -> impl Iterator<Item = Mutation<'_>> + Clone {
         self.declared
             .iter()
             .zip(&self.cells)
@@ -192,6 +201,5 @@ impl Storage {
                 typename: &declared.typename,
                 value: cell.value.as_ref(),
             })
-            .collect()
     }
 }

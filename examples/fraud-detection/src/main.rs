@@ -4,16 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-use statefun_sdk::http::server::Server;
-
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
-}
+use statefun_sdk::http::server::{Server, shutdown_signal};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {

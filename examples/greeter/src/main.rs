@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 use clap::Parser;
 use greeter::local::{self, Ports};
-use statefun_sdk::http::server::Server;
+use statefun_sdk::http::server::{Server, shutdown_signal};
 
 /// The StateFun playground greeter, in Rust.
 #[derive(Debug, Parser)]
@@ -26,16 +26,6 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate.recv() => {}
-    }
 }
 
 #[tokio::main]

@@ -35,5 +35,7 @@ pub mod lambda;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;
+#[cfg(feature = "server")]
+mod shutdown;
 
 pub use service::{DEFAULT_BODY_LIMIT, StatefunService};

@@ -1,13 +1,14 @@
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use bytes::{Buf as _, BufMut as _, BytesMut};
+use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use statefun_protocol::CONTENT_TYPE as OCTET_STREAM;
 
 use crate::{HandlerErrorKind, RequestReplyHandler};
@@ -93,6 +94,10 @@ fn acceptable_content_type(value: Option<&HeaderValue>) -> bool {
     let Some(value) = value else {
         return true;
     };
+    // What the runtime sends, checked before any parsing.
+    if value.as_bytes() == OCTET_STREAM.as_bytes() {
+        return true;
+    }
     let Ok(value) = value.to_str() else {
         return false;
     };
@@ -100,18 +105,51 @@ fn acceptable_content_type(value: Option<&HeaderValue>) -> bool {
     essence.eq_ignore_ascii_case(OCTET_STREAM)
 }
 
-fn declared_length(request: &Request<impl Body>) -> Option<u64> {
-    request
-        .headers()
-        .get(CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+enum ReadError {
+    TooLarge,
+    Body(crate::types::BoxError),
+}
+
+/// The whole body, at most `limit` bytes. A body that arrives as one chunk (the usual case:
+/// hyper hands over what it read with the head) is kept as it is, without a copy or a
+/// list of chunks; only a body in several chunks is gathered into one buffer.
+async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, ReadError>
+where
+    B: Body,
+    B::Error: Into<crate::types::BoxError>,
+{
+    let mut body = pin!(body);
+    let mut first: Option<Bytes> = None;
+    let mut gathered: Option<BytesMut> = None;
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| ReadError::Body(error.into()))?;
+        let Ok(mut data) = frame.into_data() else {
+            continue; // trailers mean nothing to the protocol
+        };
+        len = len.saturating_add(data.remaining());
+        if len > limit {
+            return Err(ReadError::TooLarge);
+        }
+        match (&mut first, &mut gathered) {
+            (None, None) => first = Some(data.copy_to_bytes(data.remaining())),
+            (Some(_), None) => {
+                let mut buffer = BytesMut::with_capacity(len);
+                buffer.extend_from_slice(&first.take().unwrap_or_default());
+                buffer.put(data);
+                gathered = Some(buffer);
+            }
+            (_, Some(buffer)) => buffer.put(data),
+        }
+    }
+    Ok(match gathered {
+        Some(buffer) => buffer.freeze(),
+        None => first.unwrap_or_default(),
+    })
 }
 
 impl StatefunService {
-    async fn serve<B>(self, request: Request<B>) -> Response<Full<Bytes>>
+    pub(crate) async fn serve<B>(self, request: Request<B>) -> Response<Full<Bytes>>
     where
         B: Body,
         B::Error: Into<crate::types::BoxError>,
@@ -149,16 +187,14 @@ impl StatefunService {
                 ),
             )
         };
-        if declared_length(&request).is_some_and(|length| length > self.body_limit as u64) {
+        // The body's size hint is its Content-Length, already parsed by the server.
+        if request.body().size_hint().lower() > self.body_limit as u64 {
             return too_large();
         }
-        let body = match Limited::new(request.into_body(), self.body_limit)
-            .collect()
-            .await
-        {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.is::<http_body_util::LengthLimitError>() => return too_large(),
-            Err(error) => {
+        let body = match read_body(request.into_body(), self.body_limit).await {
+            Ok(body) => body,
+            Err(ReadError::TooLarge) => return too_large(),
+            Err(ReadError::Body(error)) => {
                 return text(
                     StatusCode::BAD_REQUEST,
                     format!("could not read the request body: {error}"),
@@ -201,7 +237,42 @@ where
 
 #[cfg(test)]
 mod tests {
+    use http_body::Frame;
+    use http_body_util::StreamBody;
+
     use super::*;
+
+    fn chunks(parts: &[&'static [u8]]) -> impl Body<Data = Bytes, Error = Infallible> {
+        let frames: Vec<Result<_, Infallible>> = parts
+            .iter()
+            .map(|part| Ok(Frame::data(Bytes::from_static(part))))
+            .collect();
+        StreamBody::new(futures_util::stream::iter(frames))
+    }
+
+    fn now<F: Future>(future: F) -> F::Output {
+        let mut context = Context::from_waker(std::task::Waker::noop());
+        match pin!(future).poll(&mut context) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("a ready body"),
+        }
+    }
+
+    #[test]
+    fn reads_bodies_in_one_or_more_chunks_within_the_limit() {
+        let one = Bytes::from_static(b"abc");
+        let read = now(read_body(Full::new(one.clone()), 3)).ok().unwrap();
+        assert_eq!(read.as_ptr(), one.as_ptr(), "one chunk is kept, not copied");
+        let read = now(read_body(chunks(&[b"ab", b"", b"cd", b"e"]), 5))
+            .ok()
+            .unwrap();
+        assert_eq!(read, "abcde");
+        assert!(matches!(
+            now(read_body(chunks(&[b"ab", b"cd"]), 3)),
+            Err(ReadError::TooLarge)
+        ));
+        assert_eq!(now(read_body(chunks(&[]), 0)).ok().unwrap(), "");
+    }
 
     #[test]
     fn content_types() {

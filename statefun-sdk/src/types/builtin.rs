@@ -3,11 +3,12 @@
 //! leaves the field out. Decoding accepts any valid encoding, such as an explicit `0`.
 
 use bytes::Bytes;
-use prost::encoding::encode_varint;
+use prost::encoding::encoded_len_varint;
 
 use super::{BoxError, Type};
 use crate::TypeName;
-use crate::wire::{Field, Reader};
+use crate::arena;
+use crate::wire::{Field, Reader, Sink, encode_varint};
 
 /// The last occurrence of field 1 in a wrapper message, if any.
 fn field_one(bytes: &Bytes) -> Result<Option<Field>, BoxError> {
@@ -52,12 +53,32 @@ macro_rules! builtin_type {
     };
 }
 
-trait Wrapped: Sized {
-    fn write(&self, out: &mut Vec<u8>);
+pub(crate) trait Wrapped: Sized {
+    /// The length of what `write` appends.
+    fn encoded_len(&self) -> usize;
+    fn write(&self, out: &mut impl Sink);
     fn read(bytes: &Bytes) -> Result<Self, BoxError>;
 }
 
-fn write<T: Wrapped>(value: &T, out: &mut Vec<u8>) {
+/// The wrapper message of `value`, written into the thread's arena.
+pub(crate) fn wrapped_bytes<T: Wrapped>(value: &T) -> Bytes {
+    arena::carve(value.encoded_len(), |out| value.write(out))
+}
+
+/// [`wrapped_bytes`] of a string slice.
+pub(crate) fn str_bytes(text: &str) -> Bytes {
+    arena::carve(str_len(text), |out| write_str(text, out))
+}
+
+fn str_len(text: &str) -> usize {
+    if text.is_empty() {
+        0
+    } else {
+        1 + encoded_len_varint(text.len() as u64) + text.len()
+    }
+}
+
+fn write<T: Wrapped>(value: &T, out: &mut impl Sink) {
     value.write(out)
 }
 
@@ -66,9 +87,13 @@ fn read<T: Wrapped>(bytes: &Bytes) -> Result<T, BoxError> {
 }
 
 impl Wrapped for bool {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encoded_len(&self) -> usize {
+        if *self { 2 } else { 0 }
+    }
+
+    fn write(&self, out: &mut impl Sink) {
         if *self {
-            out.extend_from_slice(&[0x08, 0x01]);
+            out.put(&[0x08, 0x01]);
         }
     }
 
@@ -81,10 +106,14 @@ impl Wrapped for bool {
 }
 
 impl Wrapped for i32 {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encoded_len(&self) -> usize {
+        if *self != 0 { 5 } else { 0 }
+    }
+
+    fn write(&self, out: &mut impl Sink) {
         if *self != 0 {
-            out.push(0x0D);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x0D);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -97,10 +126,14 @@ impl Wrapped for i32 {
 }
 
 impl Wrapped for i64 {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encoded_len(&self) -> usize {
+        if *self != 0 { 9 } else { 0 }
+    }
+
+    fn write(&self, out: &mut impl Sink) {
         if *self != 0 {
-            out.push(0x09);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x09);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -113,11 +146,15 @@ impl Wrapped for i64 {
 }
 
 impl Wrapped for f32 {
+    fn encoded_len(&self) -> usize {
+        if self.to_bits() != 0 { 5 } else { 0 }
+    }
+
     // The default test is on the bit pattern, so -0.0 keeps its sign as in the other SDKs.
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Sink) {
         if self.to_bits() != 0 {
-            out.push(0x0D);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x0D);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -132,10 +169,14 @@ impl Wrapped for f32 {
 }
 
 impl Wrapped for f64 {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encoded_len(&self) -> usize {
+        if self.to_bits() != 0 { 9 } else { 0 }
+    }
+
+    fn write(&self, out: &mut impl Sink) {
         if self.to_bits() != 0 {
-            out.push(0x09);
-            out.extend_from_slice(&self.to_le_bytes());
+            out.put_u8(0x09);
+            out.put(&self.to_le_bytes());
         }
     }
 
@@ -150,27 +191,33 @@ impl Wrapped for f64 {
 }
 
 impl Wrapped for String {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn encoded_len(&self) -> usize {
+        str_len(self)
+    }
+
+    fn write(&self, out: &mut impl Sink) {
         write_str(self, out);
     }
 
     fn read(bytes: &Bytes) -> Result<Self, BoxError> {
-        match field_one(bytes)? {
-            None => Ok(String::new()),
-            Some(field) => {
-                let range = field.range(1)?;
-                Ok(String::from_utf8(bytes[range].to_vec())?)
-            }
-        }
+        read_str(bytes).map(str::to_owned)
+    }
+}
+
+/// The text of a `StringWrapper`, borrowed from its bytes.
+pub(crate) fn read_str(bytes: &Bytes) -> Result<&str, BoxError> {
+    match field_one(bytes)? {
+        None => Ok(""),
+        Some(field) => Ok(std::str::from_utf8(&bytes[field.range(1)?])?),
     }
 }
 
 /// Writes `text` as a `StringWrapper`, without needing an owned `String`.
-pub(crate) fn write_str(text: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_str(text: &str, out: &mut impl Sink) {
     if !text.is_empty() {
-        out.push(0x0A);
+        out.put_u8(0x0A);
         encode_varint(text.len() as u64, out);
-        out.extend_from_slice(text.as_bytes());
+        out.put(text.as_bytes());
     }
 }
 

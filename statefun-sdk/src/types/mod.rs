@@ -28,8 +28,8 @@ mod protobuf;
 
 use bytes::Bytes;
 
-pub(crate) use builtin::write_str;
 pub use builtin::{BoolType, DoubleType, FloatType, IntType, LongType, StringType};
+pub(crate) use builtin::{Wrapped, read_str, str_bytes, wrapped_bytes};
 pub use custom::{CustomType, RawType};
 #[cfg(feature = "json")]
 pub use json::JsonType;
@@ -142,18 +142,46 @@ impl ValueError {
     }
 }
 
+/// Serializes `value` with `ty`, appending to `out`.
+pub(crate) fn serialize_into<T: Type + ?Sized>(
+    ty: &T,
+    value: &T::Value,
+    out: &mut Vec<u8>,
+) -> Result<(), ValueError> {
+    ty.serialize(value, out).map_err(|source| {
+        ValueErrorKind::Serialize {
+            typename: ty.typename().clone(),
+            source,
+        }
+        .into()
+    })
+}
+
 /// Serializes `value` with `ty` into a fresh buffer.
+pub(crate) fn serialize_to_vec<T: Type + ?Sized>(
+    ty: &T,
+    value: &T::Value,
+) -> Result<Vec<u8>, ValueError> {
+    let mut out = Vec::new();
+    serialize_into(ty, value, &mut out)?;
+    Ok(out)
+}
+
+/// Serializes `value` with `ty` into `Bytes` of the thread's arena.
 pub(crate) fn serialize_to_bytes<T: Type + ?Sized>(
     ty: &T,
     value: &T::Value,
 ) -> Result<Bytes, ValueError> {
-    let mut out = Vec::new();
-    ty.serialize(value, &mut out)
-        .map_err(|source| ValueErrorKind::Serialize {
-            typename: ty.typename().clone(),
-            source,
-        })?;
-    Ok(Bytes::from(out))
+    crate::arena::serialized(|out| serialize_into(ty, value, out))
+}
+
+/// A failure to read a value of `typename`.
+pub(crate) fn deserialize_error(typename: &TypeName, source: BoxError) -> ValueError {
+    ValueErrorKind::Deserialize {
+        typename: typename.clone(),
+        source,
+    }
+    .into()
 }
 
 /// Deserializes `bytes` with `ty`, naming the type on failure.

@@ -5,8 +5,10 @@
 
 use bytes::Bytes;
 use bytestring::ByteString;
+use statefun_protocol::typename;
 
 use super::reader::{Reader, WireError};
+
 use crate::{Address, TypeName};
 
 /// Why a request body is not a usable `ToFunction`.
@@ -39,7 +41,8 @@ pub(crate) struct TypedValueView {
 /// One `PersistedValue`: a registered state and, if it has one, its value.
 #[derive(Debug, Clone)]
 pub(crate) struct StateEntry {
-    pub(crate) name: Bytes,
+    /// Where the name is in the request: it is only compared, never kept.
+    pub(crate) name: std::ops::Range<usize>,
     pub(crate) value: Option<TypedValueView>,
 }
 
@@ -51,36 +54,66 @@ pub(crate) struct InvocationView {
     pub(crate) argument: Option<TypedValueView>,
 }
 
+/// The target address of a batch. Its function type is only looked up among the
+/// registered ones, so it stays borrowed; the id is kept.
+#[derive(Debug, Clone)]
+pub(crate) struct Target<'a> {
+    pub(crate) namespace: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) id: ByteString,
+}
+
 /// The `InvocationBatchRequest` of a `ToFunction`.
 #[derive(Debug, Clone)]
-pub(crate) struct Batch {
-    pub(crate) target: Address,
+pub(crate) struct Batch<'a> {
+    pub(crate) target: Target<'a>,
     pub(crate) state: Vec<StateEntry>,
     pub(crate) invocations: Vec<InvocationView>,
 }
 
-pub(crate) fn decode_to_function(body: &Bytes) -> Result<Batch, ToFunctionError> {
+/// Decodes `body`, filling `state` and `invocations` (empty vectors, usually with room
+/// left by an earlier request).
+pub(crate) fn decode_to_function(
+    body: &Bytes,
+    mut state: Vec<StateEntry>,
+    mut invocations: Vec<InvocationView>,
+) -> Result<Batch<'_>, ToFunctionError> {
     let mut reader = Reader::new(body);
     let mut batch = None;
     while let Some((number, field)) = reader.next_field().map_err(malformed("ToFunction"))? {
         if number == 100 {
             let range = field.range(100).map_err(malformed("ToFunction"))?;
-            batch = Some(decode_batch(reader.nested(range))?);
+            state.clear();
+            invocations.clear();
+            let (target, filled_state, filled_invocations) =
+                decode_batch(reader.nested(range), state, invocations)?;
+            state = filled_state;
+            invocations = filled_invocations;
+            batch = Some(target);
         }
     }
-    batch.ok_or(ToFunctionError::NoBatch)
+    let target = batch.ok_or(ToFunctionError::NoBatch)?;
+    Ok(Batch {
+        target,
+        state,
+        invocations,
+    })
 }
 
-fn decode_batch(mut reader: Reader<'_>) -> Result<Batch, ToFunctionError> {
+type Decoded<'a> = (Target<'a>, Vec<StateEntry>, Vec<InvocationView>);
+
+fn decode_batch<'a>(
+    mut reader: Reader<'a>,
+    mut state: Vec<StateEntry>,
+    mut invocations: Vec<InvocationView>,
+) -> Result<Decoded<'a>, ToFunctionError> {
     let context = "InvocationBatchRequest";
     let mut target = None;
-    let mut state = Vec::new();
-    let mut invocations = Vec::new();
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
                 let range = field.range(1).map_err(malformed(context))?;
-                target = Some(decode_address(reader.nested(range), "target Address")?);
+                target = Some(decode_target(reader.nested(range))?);
             }
             2 => {
                 let range = field.range(2).map_err(malformed(context))?;
@@ -93,20 +126,16 @@ fn decode_batch(mut reader: Reader<'_>) -> Result<Batch, ToFunctionError> {
             _ => {}
         }
     }
-    Ok(Batch {
-        target: target.ok_or(ToFunctionError::NoTarget)?,
-        state,
-        invocations,
-    })
+    Ok((target.ok_or(ToFunctionError::NoTarget)?, state, invocations))
 }
 
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
     let context = "PersistedValue";
-    let mut name = Bytes::new();
+    let mut name = 0..0;
     let mut value = None;
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
-            1 => name = reader.slice(field.range(1).map_err(malformed(context))?),
+            1 => name = field.range(1).map_err(malformed(context))?,
             2 => {
                 let range = field.range(2).map_err(malformed(context))?;
                 value = Some(decode_typed_value(
@@ -158,6 +187,70 @@ fn utf8(
         context,
         source: WireError::NotUtf8(what),
     })
+}
+
+/// The typenames of the built-in types: nearly every typename a function receives.
+const WELL_KNOWN: [&str; 6] = [
+    typename::STRING,
+    typename::INT,
+    typename::LONG,
+    typename::BOOL,
+    typename::FLOAT,
+    typename::DOUBLE,
+];
+
+/// A typename field. A well-known one is handed out as a static string: no reference to
+/// the request buffer (an atomic increment, and a decrement when dropped) and no UTF-8
+/// check.
+fn typename_at(
+    reader: &Reader<'_>,
+    range: std::ops::Range<usize>,
+    context: &'static str,
+) -> Result<ByteString, ToFunctionError> {
+    let bytes = reader.bytes(range.clone());
+    match WELL_KNOWN.iter().find(|known| known.as_bytes() == bytes) {
+        Some(known) => Ok(ByteString::from_static(known)),
+        None => utf8(reader, range, "typename", context),
+    }
+}
+
+fn text<'a>(
+    reader: &Reader<'a>,
+    range: std::ops::Range<usize>,
+    what: &'static str,
+    context: &'static str,
+) -> Result<&'a str, ToFunctionError> {
+    std::str::from_utf8(reader.bytes(range)).map_err(|_| ToFunctionError::Malformed {
+        context,
+        source: WireError::NotUtf8(what),
+    })
+}
+
+fn decode_target(mut reader: Reader<'_>) -> Result<Target<'_>, ToFunctionError> {
+    let context = "target Address";
+    let mut target = Target {
+        namespace: "",
+        name: "",
+        id: ByteString::new(),
+    };
+    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
+        match number {
+            1 => {
+                let range = field.range(1).map_err(malformed(context))?;
+                target.namespace = text(&reader, range, "namespace", context)?;
+            }
+            2 => {
+                let range = field.range(2).map_err(malformed(context))?;
+                target.name = text(&reader, range, "type", context)?;
+            }
+            3 => {
+                let range = field.range(3).map_err(malformed(context))?;
+                target.id = utf8(&reader, range, "id", context)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(target)
 }
 
 fn decode_address(
@@ -213,10 +306,9 @@ fn decode_typed_value(
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
-                view.typename = utf8(
+                view.typename = typename_at(
                     &reader,
                     field.range(1).map_err(malformed(context))?,
-                    "typename",
                     context,
                 )?
             }
@@ -272,10 +364,14 @@ mod tests {
                 ],
             })),
         });
-        let batch = decode_to_function(&body).unwrap();
-        assert_eq!(batch.target.to_string(), "ns/fn/id-1");
+        let batch = decode_to_function(&body, Vec::new(), Vec::new()).unwrap();
+        let target = &batch.target;
+        assert_eq!(
+            (target.namespace, target.name, &target.id[..]),
+            ("ns", "fn", "id-1")
+        );
         assert_eq!(batch.state.len(), 2);
-        assert_eq!(&batch.state[0].name[..], b"seen");
+        assert_eq!(&body[batch.state[0].name.clone()], b"seen");
         assert_eq!(
             batch.state[0].value.as_ref().unwrap().value[..],
             [0x0D, 1, 0, 0, 0]
@@ -303,14 +399,14 @@ mod tests {
     #[test]
     fn rejects_a_request_without_batch_or_target() {
         assert_eq!(
-            decode_to_function(&Bytes::new()).unwrap_err(),
+            decode_to_function(&Bytes::new(), Vec::new(), Vec::new()).unwrap_err(),
             ToFunctionError::NoBatch
         );
         let no_target = encode(ToFunction {
             request: Some(Request::Invocation(InvocationBatchRequest::default())),
         });
         assert_eq!(
-            decode_to_function(&no_target).unwrap_err(),
+            decode_to_function(&no_target, Vec::new(), Vec::new()).unwrap_err(),
             ToFunctionError::NoTarget
         );
     }
@@ -319,18 +415,22 @@ mod tests {
     fn names_the_malformed_part() {
         // field 100, length 3, then a truncated Address inside
         let body = Bytes::from_static(&[0xA2, 0x06, 0x03, 0x0A, 0x05, 0x00]);
-        let message = decode_to_function(&body).unwrap_err().to_string();
+        let message = decode_to_function(&body, Vec::new(), Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("InvocationBatchRequest") && message.contains("field 1"),
             "{message}"
         );
         let not_utf8 = Bytes::from_static(&[0xA2, 0x06, 0x04, 0x0A, 0x02, 0x0A, 0x00]);
         assert!(
-            decode_to_function(&not_utf8).is_ok(),
+            decode_to_function(&not_utf8, Vec::new(), Vec::new()).is_ok(),
             "an empty namespace is fine"
         );
         let bad = Bytes::from_static(&[0xA2, 0x06, 0x05, 0x0A, 0x03, 0x0A, 0x01, 0xFF]);
-        let message = decode_to_function(&bad).unwrap_err().to_string();
+        let message = decode_to_function(&bad, Vec::new(), Vec::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             message.contains("namespace is not valid UTF-8"),
             "{message}"
@@ -349,6 +449,6 @@ mod tests {
             }
             .encode_to_vec(),
         );
-        assert!(decode_to_function(&Bytes::from(body)).is_ok());
+        assert!(decode_to_function(&Bytes::from(body), Vec::new(), Vec::new()).is_ok());
     }
 }

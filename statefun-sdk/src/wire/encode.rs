@@ -2,11 +2,11 @@
 //! written in field-number order and proto3 defaults are left out, like the official SDKs
 //! and prost do, so answers are byte-identical to theirs.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
-use prost::encoding::{encode_varint, encoded_len_varint};
+use prost::encoding::encoded_len_varint;
 
-use crate::{Address, TypeName};
+use crate::{Address, TypeName, arena};
 
 const WIRE_VARINT: u64 = 0;
 const WIRE_LEN: u64 = 2;
@@ -67,10 +67,51 @@ pub(crate) struct Effects {
 /// Something that is written as the body of a length-delimited field.
 trait Body {
     fn body_len(&self) -> usize;
-    fn write_body(&self, out: &mut Vec<u8>);
+    fn write_body(&self, out: &mut BytesMut);
 }
 
-fn key(field: u64, wire_type: u64, out: &mut Vec<u8>) {
+/// Where varints are written: the arena's buffers, or a codec's `Vec`.
+pub(crate) trait Sink {
+    fn put_u8(&mut self, byte: u8);
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for BytesMut {
+    #[inline]
+    fn put_u8(&mut self, byte: u8) {
+        bytes::BufMut::put_u8(self, byte);
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put_u8(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Appends `value` as a varint, byte by byte: nearly all are one byte long here, and
+/// prost's generic writer reserves room for every byte.
+#[inline]
+pub(crate) fn encode_varint(mut value: u64, out: &mut impl Sink) {
+    while value >= 0x80 {
+        out.put_u8((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.put_u8(value as u8);
+}
+
+fn key(field: u64, wire_type: u64, out: &mut BytesMut) {
     encode_varint((field << 3) | wire_type, out);
 }
 
@@ -86,7 +127,7 @@ fn bytes_field_len(field: u64, len: usize) -> usize {
     }
 }
 
-fn write_bytes_field(field: u64, bytes: &[u8], out: &mut Vec<u8>) {
+fn write_bytes_field(field: u64, bytes: &[u8], out: &mut BytesMut) {
     if !bytes.is_empty() {
         key(field, WIRE_LEN, out);
         encode_varint(bytes.len() as u64, out);
@@ -102,7 +143,7 @@ fn varint_field_len(field: u64, value: u64) -> usize {
     }
 }
 
-fn write_varint_field(field: u64, value: u64, out: &mut Vec<u8>) {
+fn write_varint_field(field: u64, value: u64, out: &mut BytesMut) {
     if value != 0 {
         key(field, WIRE_VARINT, out);
         encode_varint(value, out);
@@ -114,7 +155,7 @@ fn message_field_len(field: u64, body: &impl Body) -> usize {
     key_len(field) + encoded_len_varint(len as u64) + len
 }
 
-fn write_message_field(field: u64, body: &impl Body, out: &mut Vec<u8>) {
+fn write_message_field(field: u64, body: &impl Body, out: &mut BytesMut) {
     key(field, WIRE_LEN, out);
     encode_varint(body.body_len() as u64, out);
     body.write_body(out);
@@ -125,11 +166,11 @@ fn typename_field_len(field: u64, typename: &TypeName) -> usize {
     bytes_field_len(field, typename.len())
 }
 
-fn write_typename_field(field: u64, typename: &TypeName, out: &mut Vec<u8>) {
+fn write_typename_field(field: u64, typename: &TypeName, out: &mut BytesMut) {
     key(field, WIRE_LEN, out);
     encode_varint(typename.len() as u64, out);
     out.extend_from_slice(typename.namespace().as_bytes());
-    out.push(b'/');
+    Sink::put_u8(out, b'/');
     out.extend_from_slice(typename.name().as_bytes());
 }
 
@@ -141,7 +182,7 @@ impl Body for Address {
             + bytes_field_len(3, self.id().len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         let function_type = self.function_type();
         write_bytes_field(1, function_type.namespace().as_bytes(), out);
         write_bytes_field(2, function_type.name().as_bytes(), out);
@@ -156,7 +197,7 @@ impl Body for TypedPayload {
             + bytes_field_len(3, self.value.len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_typename_field(1, &self.typename, out);
         write_varint_field(2, u64::from(self.has_value), out);
         write_bytes_field(3, &self.value, out);
@@ -168,7 +209,7 @@ impl Body for OutMessage {
         message_field_len(1, &self.target) + message_field_len(2, &self.argument)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_message_field(1, &self.target, out);
         write_message_field(2, &self.argument, out);
     }
@@ -186,7 +227,7 @@ impl Body for Delayed {
             + bytes_field_len(11, self.token.as_ref().map_or(0, |t| t.len()))
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, self.delay_ms as u64, out);
         if let Some(message) = &self.message {
             // A DelayedInvocation's target and argument are those of an Invocation, at
@@ -208,7 +249,7 @@ impl Body for Egress {
             + message_field_len(3, &self.argument)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_bytes_field(1, self.egress.namespace().as_bytes(), out);
         write_bytes_field(2, self.egress.name().as_bytes(), out);
         write_message_field(3, &self.argument, out);
@@ -223,7 +264,7 @@ impl Body for StoredValue<'_> {
         typename_field_len(1, self.0) + varint_field_len(2, 1) + bytes_field_len(3, self.1.len())
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_typename_field(1, self.0, out);
         write_varint_field(2, 1, out);
         write_bytes_field(3, self.1, out);
@@ -240,7 +281,7 @@ impl Body for Mutation<'_> {
             })
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, u64::from(self.value.is_some()), out);
         write_bytes_field(2, self.name.as_bytes(), out);
         if let Some(value) = self.value {
@@ -256,7 +297,7 @@ impl Body for Expiration {
         varint_field_len(1, self.0) + varint_field_len(2, self.1 as u64)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_varint_field(1, self.0, out);
         write_varint_field(2, self.1 as u64, out);
     }
@@ -269,7 +310,7 @@ impl Body for MissingSpec<'_> {
             + typename_field_len(3, self.typename)
     }
 
-    fn write_body(&self, out: &mut Vec<u8>) {
+    fn write_body(&self, out: &mut BytesMut) {
         write_bytes_field(1, self.name.as_bytes(), out);
         write_message_field(
             2,
@@ -291,7 +332,7 @@ impl<T: Body> Repeated<'_, T> {
             .sum()
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut BytesMut) {
         for item in self.1 {
             write_message_field(self.0, item, out);
         }
@@ -302,36 +343,61 @@ impl<T: Body> Repeated<'_, T> {
 pub(crate) struct ResponseWriter;
 
 impl ResponseWriter {
-    pub(crate) fn invocation_response(effects: &Effects, mutations: &[Mutation<'_>]) -> Bytes {
+    /// `mutations` is walked twice, to size the buffer and to fill it, so that the storage
+    /// need not collect them.
+    pub(crate) fn invocation_response<'a>(
+        effects: &Effects,
+        mutations: impl Iterator<Item = Mutation<'a>> + Clone,
+    ) -> Bytes {
         let parts = (
-            Repeated(1, mutations),
             Repeated(2, &effects.messages),
             Repeated(3, &effects.delayed),
             Repeated(4, &effects.egress),
         );
-        let body_len = parts.0.len() + parts.1.len() + parts.2.len() + parts.3.len();
-        let mut out =
-            Vec::with_capacity(key_len(100) + encoded_len_varint(body_len as u64) + body_len);
-        key(100, WIRE_LEN, &mut out);
-        encode_varint(body_len as u64, &mut out);
-        parts.0.write(&mut out);
-        parts.1.write(&mut out);
-        parts.2.write(&mut out);
-        parts.3.write(&mut out);
-        debug_assert_eq!(out.len(), out.capacity());
-        Bytes::from(out)
+        let mutations_len: usize = mutations
+            .clone()
+            .map(|mutation| message_field_len(1, &mutation))
+            .sum();
+        let body_len = mutations_len + parts.0.len() + parts.1.len() + parts.2.len();
+        let len = key_len(100) + encoded_len_varint(body_len as u64) + body_len;
+        arena::carve(len, |out| {
+            key(100, WIRE_LEN, out);
+            encode_varint(body_len as u64, out);
+            for mutation in mutations {
+                write_message_field(1, &mutation, out);
+            }
+            parts.0.write(out);
+            parts.1.write(out);
+            parts.2.write(out);
+        })
     }
+}
+
+/// A message made only of length-delimited fields, `(number, bytes)` in the order given
+/// (field-number order keeps it canonical), empty ones left out as proto3 does, in a
+/// buffer of exactly its size.
+pub(crate) fn encode_length_delimited(fields: &[(u64, &[u8])]) -> Bytes {
+    let len = fields
+        .iter()
+        .map(|(number, bytes)| bytes_field_len(*number, bytes.len()))
+        .sum();
+    arena::carve(len, |out| {
+        for (number, bytes) in fields {
+            write_bytes_field(*number, bytes, out);
+        }
+    })
 }
 
 /// Writes `FromFunction{incomplete_invocation_context}` listing `missing`.
 pub(crate) fn encode_incomplete_context(missing: &[MissingSpec<'_>]) -> Bytes {
     let specs = Repeated(1, missing);
     let body_len = specs.len();
-    let mut out = Vec::with_capacity(key_len(101) + encoded_len_varint(body_len as u64) + body_len);
-    key(101, WIRE_LEN, &mut out);
-    encode_varint(body_len as u64, &mut out);
-    specs.write(&mut out);
-    Bytes::from(out)
+    let len = key_len(101) + encoded_len_varint(body_len as u64) + body_len;
+    arena::carve(len, |out| {
+        key(101, WIRE_LEN, out);
+        encode_varint(body_len as u64, out);
+        specs.write(out);
+    })
 }
 
 #[cfg(test)]
@@ -409,7 +475,7 @@ mod tests {
                 value: None,
             },
         ];
-        let ours = ResponseWriter::invocation_response(&effects, &mutations);
+        let ours = ResponseWriter::invocation_response(&effects, mutations.iter().cloned());
 
         let wire_address = || Some(WireAddress::new("ns", "fn", "id"));
         let expected = FromFunction {
@@ -462,7 +528,7 @@ mod tests {
 
     #[test]
     fn empty_response_is_an_empty_invocation_result() {
-        let ours = ResponseWriter::invocation_response(&Effects::default(), &[]);
+        let ours = ResponseWriter::invocation_response(&Effects::default(), std::iter::empty());
         assert_eq!(ours.as_ref(), [0xA2, 0x06, 0x00]);
     }
 

@@ -8,10 +8,10 @@ mod encode;
 mod reader;
 
 pub(crate) use decode::{
-    Batch, InvocationView, ToFunctionError, TypedValueView, decode_to_function,
+    Batch, InvocationView, StateEntry, ToFunctionError, TypedValueView, decode_to_function,
 };
 pub(crate) use encode::{
-    Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, ResponseWriter, TypedPayload,
-    encode_incomplete_context,
+    Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, ResponseWriter, Sink,
+    TypedPayload, encode_incomplete_context, encode_length_delimited, encode_varint,
 };
 pub(crate) use reader::{Field, Reader};

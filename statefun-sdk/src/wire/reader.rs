@@ -124,11 +124,29 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The bytes at `range`, borrowed.
+    pub(crate) fn bytes(&self, range: Range<usize>) -> &'a [u8] {
+        &self.buf[range]
+    }
+
     pub(crate) fn slice(&self, range: Range<usize>) -> Bytes {
         self.buf.slice(range)
     }
 
+    #[inline(always)]
     fn varint(&mut self) -> Result<u64, WireError> {
+        // Keys, lengths and flags of this protocol are nearly always below 128.
+        if let Some(&byte) = self.buf[..self.end].get(self.pos)
+            && byte < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(byte));
+        }
+        self.varint_slow()
+    }
+
+    #[cold]
+    fn varint_slow(&mut self) -> Result<u64, WireError> {
         let start = self.pos;
         let mut value = 0u64;
         for shift in (0..70).step_by(7) {
@@ -145,6 +163,7 @@ impl<'a> Reader<'a> {
         Err(WireError::VarintTooLong(start))
     }
 
+    #[inline]
     fn take(&mut self, field: u32, length: u64) -> Result<Range<usize>, WireError> {
         let left = self.end - self.pos;
         match usize::try_from(length) {
@@ -164,6 +183,9 @@ impl<'a> Reader<'a> {
 
     /// The next field as (field number, value), or `None` at the end of the message.
     /// Groups (wire types 3 and 4, unused by proto3) are rejected.
+    // Inlined into each decoding loop: the call and its large `Result` cost more than the
+    // work for the short fields of this protocol.
+    #[inline(always)]
     pub(crate) fn next_field(&mut self) -> Result<Option<(u32, Field)>, WireError> {
         if self.pos >= self.end {
             return Ok(None);
