@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{
-    EGRESS_ID, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
 };
 use crate::{Runtime, RuntimeBuilder};
 
@@ -74,6 +74,7 @@ impl LocalStatefun {
                         listener,
                         egress_service(sink.clone()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
                 }
@@ -101,8 +102,9 @@ impl LocalStatefun {
                     );
                     servers.push(tokio::spawn(serve(
                         listener,
-                        ingress_service(runtime.clone(), limits.clone()),
+                        ingress_service(runtime.clone(), limits.clone(), Limits::default()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                 }
                 IngressConfig::NotRun { kind, id } => tracing::warn!(

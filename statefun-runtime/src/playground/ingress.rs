@@ -7,7 +7,7 @@ use http_body::Body as _;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use statefun_protocol::{Address, TypedValue, typename};
 
-use super::server::BODY_READ_TIMEOUT;
+use super::server::Limits;
 use crate::{DEFAULT_PAYLOAD_MAX_BYTES, ErrorKind, FunctionSelector, FunctionType, Runtime};
 
 /// A `Content-Type` with this prefix names the message's typename after it.
@@ -53,12 +53,13 @@ impl MessageLimits {
 pub(crate) fn ingress_service(
     runtime: Runtime,
     limits: MessageLimits,
+    server: Limits,
 ) -> impl Fn(http::Request<hyper::body::Incoming>) -> Answer + Clone + Send + Sync + 'static {
     move |request| {
         let runtime = runtime.clone();
         let limits = limits.clone();
         Box::pin(async move {
-            match ingest(&runtime, &limits, request).await {
+            match ingest(&runtime, &limits, server.body_read_timeout, request).await {
                 Ok(()) => answer(StatusCode::OK, String::new()),
                 Err((status, reason)) => {
                     tracing::warn!("ingress refused a message: {reason}");
@@ -72,6 +73,7 @@ pub(crate) fn ingress_service(
 async fn ingest(
     runtime: &Runtime,
     limits: &MessageLimits,
+    body_read_timeout: std::time::Duration,
     request: http::Request<hyper::body::Incoming>,
 ) -> Result<(), (StatusCode, String)> {
     let address = parse_address(request.uri().path())?;
@@ -91,11 +93,11 @@ async fn ingest(
         return Err(too_large());
     }
     let read = Limited::new(request.into_body(), limit).collect();
-    let body = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
+    let body = match tokio::time::timeout(body_read_timeout, read).await {
         Err(_) => {
             return Err((
                 StatusCode::REQUEST_TIMEOUT,
-                format!("the message body did not arrive within {BODY_READ_TIMEOUT:?}"),
+                format!("the message body did not arrive within {body_read_timeout:?}"),
             ));
         }
         Ok(Err(error)) if error.is::<LengthLimitError>() => return Err(too_large()),

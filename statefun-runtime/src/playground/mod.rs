@@ -10,4 +10,7 @@ pub use egress::{
     DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
 };
 pub(crate) use ingress::{MessageLimits, ingress_service};
-pub(crate) use server::serve;
+pub(crate) use server::{Limits, serve};
+
+#[cfg(test)]
+mod tests;

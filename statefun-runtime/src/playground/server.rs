@@ -15,13 +15,30 @@ use tokio::time::Instant;
 
 /// How long open connections get to finish once shutdown starts.
 const DRAIN: Duration = Duration::from_secs(5);
-/// A request head must arrive within this time of its first byte, or the connection closes.
-pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// A request body must arrive within this time of its head, or the ingress answers 408.
-pub(crate) const BODY_READ_TIMEOUT: Duration = Duration::from_secs(60);
-/// At most this many connections are served at once per server; further clients wait in
-/// the listen backlog.
-pub(crate) const MAX_CONNECTIONS: usize = 1024;
+
+/// What one client may hold of a playground server.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// A request head must arrive within this time of its first byte, or the connection
+    /// closes; 30 s.
+    pub header_read_timeout: Duration,
+    /// A request body must arrive within this time of its head, or the ingress answers
+    /// 408; 60 s.
+    pub body_read_timeout: Duration,
+    /// At most this many connections are served at once; further clients wait in the
+    /// listen backlog; 1024.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    }
+}
 
 /// Serves HTTP/1.1 on `listener` with `handler` until `shutdown` turns true, then lets
 /// open connections finish.
@@ -29,17 +46,18 @@ pub(crate) async fn serve<H, F>(
     listener: TcpListener,
     handler: H,
     mut shutdown: watch::Receiver<bool>,
+    limits: Limits,
 ) where
     H: Fn(http::Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = http::Response<Full<Bytes>>> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut backoff = AcceptBackoff::default();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(limits.header_read_timeout);
     loop {
         let permit = tokio::select! {
             permit = Arc::clone(&permits).acquire_owned() => {
