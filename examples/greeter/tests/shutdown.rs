@@ -74,3 +74,52 @@ fn a_busy_port_is_named() {
         "{stderr}"
     );
 }
+
+/// Out of file descriptors, the functions server backs off and logs about once a second,
+/// instead of spinning and logging each failed accept.
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_file_descriptors_the_server_backs_off() {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("skipped: no prlimit");
+        return;
+    }
+    let mut child = Command::new("prlimit")
+        .args(["--nofile=48", "--", env!("CARGO_BIN_EXE_greeter")])
+        .args(["--functions-only", "--port", "0"])
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the greeter starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first_line = lines.next().unwrap().unwrap();
+    let address = first_line
+        .strip_prefix("greeter functions on http://")
+        .and_then(|rest| rest.strip_suffix("/statefun"))
+        .expect("the address is announced")
+        .to_owned();
+    let log = std::thread::spawn(move || lines.map(Result::unwrap).collect::<Vec<_>>());
+    // More idle connections than descriptors: the listen backlog holds the rest.
+    let idle: Vec<std::net::TcpStream> = (0..100)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(idle.len() > 48, "{} connections", idle.len());
+    let started = Instant::now();
+    // A window for failures to pile up in; not a synchronisation.
+    std::thread::sleep(Duration::from_secs(2));
+    let window = started.elapsed();
+    sigterm(&child);
+    drop(idle);
+    assert!(wait_with_deadline(&mut child).success());
+    let log = log.join().unwrap();
+    let warnings = log
+        .iter()
+        .filter(|line| line.contains("accepting a connection failed"))
+        .count();
+    assert!(warnings >= 1, "the failure is reported: {log:?}");
+    assert!(
+        warnings <= window.as_secs() as usize + 3,
+        "{warnings} warnings in {window:?}: {log:?}"
+    );
+}

@@ -133,8 +133,14 @@ impl UrlTemplate {
     }
 }
 
-/// Every byte but the unreserved ones as `%XX`.
+/// Every byte but the unreserved ones as `%XX`; the dot segments `.` and `..` wholly, so
+/// that a path normalizer between here and the function cannot take them for directories.
 fn percent_encode(name: &str) -> std::borrow::Cow<'_, str> {
+    match name {
+        "." => return "%2E".into(),
+        ".." => return "%2E%2E".into(),
+        _ => {}
+    }
     let unreserved =
         |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
     if name.bytes().all(unreserved) {
@@ -197,10 +203,44 @@ mod tests {
             ("x?debug=1#", "/fn/x%3Fdebug%3D1%23"),
             ("a b", "/fn/a%20b"),
             ("ünï", "/fn/%C3%BCn%C3%AF"),
+            ("..", "/fn/%2E%2E"),
+            (".", "/fn/%2E"),
         ] {
             let parts = template.request_parts(name).unwrap();
             assert_eq!(parts.path, path, "{name}");
             assert_eq!(parts.origin.port, 18401);
+        }
+    }
+
+    /// Every name of up to two characters from an alphabet of the troublesome ones (and
+    /// every single byte): the rendered URL keeps the template's host, port and path
+    /// segments, and has no query or fragment of the name's making.
+    #[test]
+    fn no_short_name_escapes_its_path_segment() {
+        let template = UrlTemplate::new("http://h:1/fn/{function.name}/x").unwrap();
+        let alphabet = [
+            "/", "?", "#", "%", ".", " ", "\\", "@", ":", "a", "é", "\0", "\r\n",
+        ];
+        let mut names: Vec<String> = (0u8..128)
+            .map(|byte| char::from(byte).to_string())
+            .collect();
+        for first in alphabet {
+            for second in alphabet {
+                names.push(format!("{first}{second}"));
+            }
+        }
+        for name in names {
+            let parts = template.request_parts(&name).unwrap();
+            assert_eq!(
+                (parts.origin.host.as_str(), parts.origin.port),
+                ("h", 1),
+                "{name:?}"
+            );
+            let segments: Vec<&str> = parts.path.split('/').collect();
+            assert_eq!(segments.len(), 4, "{name:?}: {}", parts.path);
+            assert_eq!((segments[1], segments[3]), ("fn", "x"), "{name:?}");
+            assert!(!matches!(segments[2], "." | ".."), "{name:?}");
+            assert!(!parts.path.contains(['?', '#']), "{name:?}: {}", parts.path);
         }
     }
 
