@@ -38,7 +38,7 @@
 //!
 //! async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
 //!     let name = message.as_string()?;
-//!     let visits = ctx.storage().get(&VISITS)?.unwrap_or(0) + 1;
+//!     let visits = ctx.storage().get_or_default(&VISITS)? + 1;
 //!     ctx.storage().set(&VISITS, visits)?;
 //!
 //!     let greeting = match visits {
@@ -109,8 +109,23 @@
 //! A received [`Message`] is checked against the type you read it as:
 //! [`as_string`](Message::as_string), [`as_int`](Message::as_int), …, or
 //! [`as_type(&T)`](Message::as_type) fail with an error naming both typenames when the
-//! message has another one. Test first with [`is_string`](Message::is_string) or
-//! [`is(&T)`](Message::is) when a function accepts several types.
+//! message has another one. A function that accepts several types reads the message with
+//! [`dispatch!`], one arm per type, like a `match` (any other type is an error naming the
+//! handled ones), or with [`try_as(&T)`](Message::try_as), which is `None` for another
+//! type:
+//!
+//! ```
+//! use statefun_sdk::types::{IntType, StringType};
+//! use statefun_sdk::{Context, Error, Message, dispatch};
+//!
+//! async fn echo(ctx: &mut Context, message: Message) -> Result<(), Error> {
+//!     dispatch!(message, {
+//!         IntType => |n| ctx.reply(&IntType, n)?,
+//!         StringType => |text| ctx.reply(&StringType, text)?,
+//!     })?;
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # State
 //!
@@ -119,7 +134,8 @@
 //! [`expire_after_write`](ValueSpec::expire_after_write)), registered with
 //! [`FunctionSpec::with_state`]. Inside the function, [`Context::storage`] reads and
 //! writes the instance's values: [`get`](Storage::get) (`None` when absent),
-//! [`set`](Storage::set) and [`remove`](Storage::remove). Using a spec the function did not
+//! [`get_or_default`](Storage::get_or_default), [`set`](Storage::set),
+//! [`remove`](Storage::remove) and [`update`](Storage::update), a read-modify-write. Using a spec the function did not
 //! declare is an error, not a panic.
 //!
 //! The runtime does not know a function's states before its first call: the SDK then
@@ -133,14 +149,16 @@
 //! an ingress), and collects what the function sends:
 //!
 //! - [`send`](Context::send) sends a message built with [`MessageBuilder`] to any
-//!   address; a reply goes to `MessageBuilder::to_address(caller.clone())`;
+//!   address; [`reply`](Context::reply) sends a value back to the caller (an error when
+//!   the message came from an ingress);
 //! - [`send_after`](Context::send_after) sends it after a delay;
 //!   [`send_after_with_token`](Context::send_after_with_token) also tags it with a
 //!   [`CancellationToken`], with which
 //!   [`cancel_delayed_message`](Context::cancel_delayed_message) withdraws it while it is
 //!   pending;
 //! - [`send_egress`](Context::send_egress) sends a record to an egress, built with
-//!   [`KafkaEgressBuilder`], [`KinesisEgressBuilder`], or [`EgressBuilder`] for any other.
+//!   [`KafkaEgressBuilder`], [`KinesisEgressBuilder`], [`EgressMessage::playground`] for
+//!   the playground's egress, or [`EgressBuilder`] for any other.
 //!
 //! The builders refuse, with an error, what the runtime would otherwise fail the whole job
 //! for: an empty cancellation token, a Kafka record without topic, a Kinesis record
@@ -162,7 +180,8 @@
 //!
 //! # Errors and panics
 //!
-//! Any error converts into [`Error`] with `?`. An error, or a panic, fails the batch: none
+//! Any error converts into [`Error`] with `?`: a `std::error::Error`, a boxed one
+//! ([`types::BoxError`]), an `anyhow::Error`, or text; it keeps its source chain. An error, or a panic, fails the batch: none
 //! of its effects are applied, the SDK answers HTTP 500 naming the instance and the
 //! error, and the server goes on serving. The runtime retries a failed batch with backoff
 //! until its call budget (a minute or two by default) runs out, then fails the job, which
@@ -346,7 +365,10 @@ mod wire;
 
 pub use address::Address;
 pub use context::Context;
-pub use egress::{EgressBuilder, EgressMessage, KafkaEgressBuilder, KinesisEgressBuilder};
+pub use egress::{
+    EgressBuilder, EgressMessage, KafkaEgressBuilder, KinesisEgressBuilder, PLAYGROUND_EGRESS,
+    PLAYGROUND_EGRESS_RECORD,
+};
 pub use error::Error;
 pub use function::{AsyncFunction, FunctionSpec, StatefulFunction};
 pub use handler::{
