@@ -42,6 +42,7 @@ mod engine;
 mod error;
 mod fast_map;
 mod function_type;
+#[cfg(feature = "harness")]
 mod harness;
 pub mod local;
 pub mod playground;
@@ -54,6 +55,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind};
 pub use function_type::{FunctionSelector, FunctionType, SelectorError, TypenameError};
+#[cfg(feature = "harness")]
 pub use harness::{Harness, HarnessBuilder};
 pub use statefun_protocol as protocol;
 
