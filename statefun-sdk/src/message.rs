@@ -257,7 +257,10 @@ impl fmt::Debug for Message {
 macro_rules! dispatch {
     ($message:expr, { $($ty:expr => |$value:pat_param| $arm:expr),+ $(,)? }) => {{
         let message: &$crate::Message = &$message;
-        'dispatch: {
+        // An arm that returns from the function makes its `Ok(..)` unreachable, which is
+        // what the user wrote: not worth a warning.
+        #[allow(unreachable_code)]
+        let outcome = 'dispatch: {
             $(
                 if message.is(&$ty) {
                     break 'dispatch match message.as_type(&$ty) {
@@ -269,6 +272,7 @@ macro_rules! dispatch {
             ::core::result::Result::Err(message.__unhandled(&[
                 $($crate::types::Type::typename(&$ty)),+
             ]))
-        }
+        };
+        outcome
     }};
 }

@@ -13,7 +13,7 @@ pub mod local;
 use serde::{Deserialize, Serialize};
 use statefun_sdk::types::{IntType, JsonType};
 use statefun_sdk::{
-    Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder, RequestReplyHandler,
+    Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder, RequestReplyHandler,
     TypeName, ValueSpec,
 };
 
@@ -21,8 +21,6 @@ use statefun_sdk::{
 pub const PERSON: TypeName = TypeName::from_static("example/person");
 /// The function that picks the greeting.
 pub const GREETER: TypeName = TypeName::from_static("example/greeter");
-/// The playground's egress, which routes records to topics by their `topic` field.
-pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
 /// The topic the greetings go to.
 pub const GREETINGS_TOPIC: &str = "greetings";
 
@@ -40,24 +38,11 @@ pub struct GreetRequest {
 pub const GREET_REQUEST: JsonType<GreetRequest> =
     JsonType::new(TypeName::from_static("example/GreetRequest"));
 
-/// What the playground egress expects: a topic and the payload text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EgressRecord {
-    /// The playground egress topic.
-    pub topic: String,
-    /// The text `GET /<topic>` answers.
-    pub payload: String,
-}
-
-/// `io.statefun.playground/EgressRecord` as JSON.
-pub const EGRESS_RECORD: JsonType<EgressRecord> =
-    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));
-
 static VISITS: ValueSpec<IntType> = ValueSpec::new("visits", IntType);
 
 async fn person(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let mut request = message.as_type(&GREET_REQUEST)?;
-    let visits = ctx.storage().get(&VISITS)?.unwrap_or(0) + 1;
+    let visits = ctx.storage().get_or_default(&VISITS)? + 1;
     ctx.storage().set(&VISITS, visits)?;
 
     request.visits = Some(visits);
@@ -81,11 +66,10 @@ async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let visits = request
         .visits
         .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
-    let record = EgressRecord {
-        topic: GREETINGS_TOPIC.into(),
-        payload: greeting(&request.name, visits),
-    };
-    ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
+    ctx.send_egress(EgressMessage::playground(
+        GREETINGS_TOPIC,
+        greeting(&request.name, visits),
+    )?);
     Ok(())
 }
 
