@@ -221,10 +221,12 @@ impl fmt::Debug for Message {
 /// Reads a [`Message`] as the first of several types whose typename it has, like a `match`
 /// on its type: each arm names a [`Type`](crate::types::Type) once and binds its value.
 ///
-/// It evaluates to `Result<R, ValueError>`: `Ok` with the value of the arm that ran, or an
-/// error when the message has a handled typename but cannot be read, or has none of them;
-/// that error names the message's typename and every handled one. The arms are inline
-/// code, so `?` and `return` in an arm act on the enclosing function, as in a `match`.
+/// Each arm's type is a path to a [`Type`](crate::types::Type) value: a constant or a unit
+/// struct such as `IntType`. It evaluates to `Result<R, ValueError>`: `Ok` with the value
+/// of the arm that ran, or an error when the message has a handled typename but cannot be
+/// read, or has none of them; that error names the message's typename and every handled
+/// one. An `else { .. }` block after the arms handles any other type instead. The arms are inline code,
+/// so `?` and `return` in an arm act on the enclosing function, as in a `match`.
 ///
 /// ```
 /// use statefun_sdk::types::{IntType, StringType};
@@ -252,26 +254,44 @@ impl fmt::Debug for Message {
 ///     error.to_string(),
 ///     "no arm handles a message of type `io.statefun.types/bool`; this function handles `io.statefun.types/int`"
 /// );
+///
+/// // Or a fallback arm handles them.
+/// let described = dispatch!(message, {
+///     IntType => |n| format!("the number {n}"),
+/// } else {
+///     format!("a `{}`", message.typename())
+/// });
+/// assert_eq!(described.unwrap(), "a `io.statefun.types/bool`");
 /// ```
 #[macro_export]
 macro_rules! dispatch {
-    ($message:expr, { $($ty:expr => |$value:pat_param| $arm:expr),+ $(,)? }) => {{
-        let message: &$crate::Message = &$message;
+    ($message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ $(,)? } else $fallback:block) => {
+        $crate::dispatch!(@arms $message, { $($ty => |$value| $arm),+ } else |_message| {
+            ::core::result::Result::Ok($fallback)
+        })
+    };
+    ($message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ $(,)? }) => {
+        $crate::dispatch!(@arms $message, { $($ty => |$value| $arm),+ } else |message| {
+            ::core::result::Result::Err(message.__unhandled(&[
+                $($crate::types::Type::typename(&$ty)),+
+            ]))
+        })
+    };
+    (@arms $message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ } else |$unhandled:ident| $otherwise:expr) => {{
+        let $unhandled: &$crate::Message = &$message;
         // An arm that returns from the function makes its `Ok(..)` unreachable, which is
         // what the user wrote: not worth a warning.
         #[allow(unreachable_code)]
-        let outcome = 'dispatch: {
+        let outcome: ::core::result::Result<_, $crate::types::ValueError> = 'dispatch: {
             $(
-                if message.is(&$ty) {
-                    break 'dispatch match message.as_type(&$ty) {
+                if $unhandled.is(&$ty) {
+                    break 'dispatch match $unhandled.as_type(&$ty) {
                         ::core::result::Result::Ok($value) => ::core::result::Result::Ok($arm),
                         ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
                     };
                 }
             )+
-            ::core::result::Result::Err(message.__unhandled(&[
-                $($crate::types::Type::typename(&$ty)),+
-            ]))
+            $otherwise
         };
         outcome
     }};
