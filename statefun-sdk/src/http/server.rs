@@ -97,6 +97,12 @@ impl Server {
                 .timer(TokioTimer::new())
                 .header_read_timeout(timeout);
         }
+        match listener.local_addr() {
+            Ok(address) => tracing::info!(%address, "serving StateFun functions"),
+            Err(error) => {
+                tracing::warn!(%error, "serving StateFun functions at an unknown address")
+            }
+        }
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
         loop {
