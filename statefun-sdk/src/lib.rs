@@ -102,8 +102,8 @@
 //! Every value on the wire is a typename and bytes. A [`types::Type`] pairs the two: the
 //! built-in [`IntType`](types::IntType), [`StringType`](types::StringType) and the other
 //! primitive types read and write exactly what the other SDKs do;
-//! [`ProtobufType`](types::ProtobufType) carries any `prost` message, `JsonType` (feature
-//! `json`) any serde type, [`CustomType`](types::CustomType) and your own `Type`
+//! [`ProtobufType`](types::ProtobufType) carries any `prost` message, [`JsonType`][json]
+//! (feature `json`) any serde type, [`CustomType`](types::CustomType) and your own `Type`
 //! implementations anything else.
 //!
 //! A received [`Message`] is checked against the type you read it as:
@@ -324,7 +324,14 @@
 //! The SDK speaks the request-reply protocol of StateFun 3.x and works with the runtimes
 //! of Apache Flink StateFun 3.0 to 3.3 (cancelling delayed messages needs 3.1 or later,
 //! which introduced it). Values are byte-compatible with the Java, Python, Go and
-//! JavaScript SDKs. The minimum supported Rust version is 1.88.
+//! JavaScript SDKs. It is built and tested with the current stable Rust (1.95 at the time
+//! of writing); no older minimum is checked, so none is claimed.
+//!
+//! # Public dependencies and semver
+//!
+//! Types of some dependencies appear in this crate's API, so a new major version of one of
+//! them is a new major version of this crate. [`deps`] re-exports each of them, so that
+//! you can name their types at the very version the SDK uses.
 //!
 // The feature-gated modules are linked where they are compiled and to docs.rs elsewhere,
 // so that the docs build without warnings under any set of features.
@@ -338,11 +345,17 @@
     not(feature = "axum"),
     doc = "[axum-mount]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/axum/index.html"
 )]
+#![cfg_attr(feature = "json", doc = "[json]: types::JsonType")]
+#![cfg_attr(
+    not(feature = "json"),
+    doc = "[json]: https://docs.rs/statefun-sdk/latest/statefun_sdk/types/struct.JsonType.html"
+)]
 #![cfg_attr(feature = "lambda", doc = "[lambda]: http::lambda")]
 #![cfg_attr(
     not(feature = "lambda"),
     doc = "[lambda]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/lambda/index.html"
 )]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod address;
@@ -382,3 +395,32 @@ pub use value_spec::{Expiration, ValueSpec, ValueSpecError};
 
 /// The wire messages, from the `statefun-protocol` crate.
 pub use statefun_protocol as protocol;
+
+/// The dependencies whose types appear in the SDK's API, re-exported: their major versions
+/// are part of the SDK's semver.
+///
+/// | crate | where it appears |
+/// |---|---|
+/// | [`bytes`](deps::bytes) | [`Type::deserialize`](types::Type::deserialize), raw values, [`Message::raw_value`] |
+/// | [`prost`](deps::prost) | [`ProtobufType`](types::ProtobufType) carries any `prost::Message` |
+/// | [`http`](deps::http) and [`tower_service`](deps::tower_service) | [`http::StatefunService`] is a `tower_service::Service<http::Request<B>>` |
+/// | `axum` (feature `axum`) | `http::axum` returns `axum::Router`s |
+/// | `lambda_http` (feature `lambda`) | the Lambda adapter's error and events |
+/// | `tokio` (feature `server`) | the built-in server takes a `tokio::net::TcpListener` |
+///
+/// `prost`'s derive macro names `::prost` itself, so a crate that derives messages still
+/// depends on `prost` directly, at the same major version.
+pub mod deps {
+    pub use bytes;
+    pub use http;
+    pub use prost;
+    pub use prost_types;
+    pub use tower_service;
+
+    #[cfg(feature = "axum")]
+    pub use axum;
+    #[cfg(feature = "lambda")]
+    pub use lambda_http;
+    #[cfg(feature = "server")]
+    pub use tokio;
+}
