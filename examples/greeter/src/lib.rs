@@ -13,8 +13,8 @@ pub mod local;
 use serde::{Deserialize, Serialize};
 use statefun_sdk::types::{IntType, JsonType};
 use statefun_sdk::{
-    Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder, RequestReplyHandler,
-    TypeName, ValueSpec,
+    Context, EgressMessage, Error, FunctionSpec, KafkaEgressBuilder, Message, MessageBuilder,
+    RequestReplyHandler, StatefulFunction, TypeName, ValueSpec,
 };
 
 /// The function that counts visits.
@@ -61,23 +61,55 @@ pub fn greeting(name: &str, visits: i32) -> String {
     }
 }
 
-async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    let request = message.as_type(&GREET_REQUEST)?;
-    let visits = request
-        .visits
-        .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
-    ctx.send_egress(EgressMessage::playground(
-        GREETINGS_TOPIC,
-        greeting(&request.name, visits),
-    )?);
-    Ok(())
+/// Where the greetings go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GreetingsEgress {
+    /// The playground's egress, topic `greetings`: the playground image and the reference
+    /// runtime (`module.local.yaml`).
+    #[default]
+    Playground,
+    /// The Kafka egress [`KAFKA_GREETINGS`], topic `greetings`, keyed by name: a StateFun
+    /// cluster (`module.yaml`).
+    Kafka,
 }
 
-/// Both functions, ready to serve.
+/// The Kafka egress of `module.yaml`.
+pub const KAFKA_GREETINGS: TypeName = TypeName::from_static("example/greetings");
+
+struct Greeter {
+    egress: GreetingsEgress,
+}
+
+impl StatefulFunction for Greeter {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        let request = message.as_type(&GREET_REQUEST)?;
+        let visits = request
+            .visits
+            .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
+        let greeting = greeting(&request.name, visits);
+        let record = match self.egress {
+            GreetingsEgress::Playground => EgressMessage::playground(GREETINGS_TOPIC, greeting)?,
+            GreetingsEgress::Kafka => KafkaEgressBuilder::to(KAFKA_GREETINGS)
+                .topic(GREETINGS_TOPIC)
+                .key(&request.name)
+                .value_string(greeting)
+                .build()?,
+        };
+        ctx.send_egress(record);
+        Ok(())
+    }
+}
+
+/// Both functions, ready to serve, greeting on the playground's egress.
 pub fn handler() -> RequestReplyHandler {
+    handler_for(GreetingsEgress::Playground)
+}
+
+/// Both functions, greeting on `egress`.
+pub fn handler_for(egress: GreetingsEgress) -> RequestReplyHandler {
     RequestReplyHandler::builder()
         .register(FunctionSpec::new(PERSON, person).with_state(&VISITS))
-        .register(FunctionSpec::new(GREETER, greeter))
+        .register(FunctionSpec::from_function(GREETER, Greeter { egress }))
         .build()
         .expect("two function types, each declared once")
 }
