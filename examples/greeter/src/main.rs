@@ -42,6 +42,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     if args.functions_only {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, args.port)).await?;
+        // Polled once, so that its handlers are installed before the line below says the
+        // server is up: a SIGTERM right after it must still stop the server cleanly.
+        let mut signal = std::pin::pin!(shutdown_signal());
+        tokio::select! {
+            biased;
+            () = &mut signal => return Ok(()),
+            () = std::future::ready(()) => {}
+        }
         println!(
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
@@ -52,7 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             greeter::GreetingsEgress::Playground
         };
         Server::new(greeter::handler_for(egress))
-            .serve_with_shutdown(listener, shutdown_signal())
+            .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
     }
