@@ -9,7 +9,7 @@ fn path(file: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_cluster_module_has_kafka_in_and_out_and_nothing_of_the_playground() {
-    let module = ModuleConfig::load(&path("module.yaml")).unwrap();
+    let module = ModuleConfig::load(path("module.yaml")).unwrap();
     assert_eq!(module.endpoints.len(), 1);
     assert_eq!((module.ingresses.len(), module.egresses.len()), (1, 1));
     let text = std::fs::read_to_string(path("module.yaml")).unwrap();
@@ -18,7 +18,7 @@ fn the_cluster_module_has_kafka_in_and_out_and_nothing_of_the_playground() {
 
 #[test]
 fn the_local_module_calls_the_emulators_function_url() {
-    let module = ModuleConfig::load(&path("module.local.yaml")).unwrap();
+    let module = ModuleConfig::load(path("module.local.yaml")).unwrap();
     assert_eq!(module.endpoints.len(), 1);
     let text = std::fs::read_to_string(path("module.local.yaml")).unwrap();
     assert!(text.contains("urlPathTemplate: http://localhost:9000/lambda-url/lambda-greeter/"));
