@@ -36,6 +36,7 @@
 
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod config;
 pub mod egress;
 mod engine;

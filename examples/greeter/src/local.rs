@@ -57,6 +57,11 @@ impl Running {
         self.statefun.ingress_addresses()[0]
     }
 
+    /// Where the admin API and dashboard listen, if they were started.
+    pub fn admin(&self) -> Option<SocketAddr> {
+        self.statefun.admin_address()
+    }
+
     /// The playground egress address.
     pub fn egress(&self) -> SocketAddr {
         self.statefun.egress_addresses()[0]
@@ -71,11 +76,23 @@ impl Running {
 
 /// Starts the functions on 127.0.0.1 and the runtime on all interfaces.
 pub async fn start(ports: Ports) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    start_with_admin(ports, None).await
+}
+
+/// As [`start`], and serves the runtime's admin API, dashboard and metrics on `admin`
+/// (`--admin`, by default `127.0.0.1:8081`) if given.
+pub async fn start_with_admin(
+    ports: Ports,
+    admin: Option<SocketAddr>,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ports.functions)).await?;
     let functions = listener.local_addr()?;
     let server = tokio::spawn(Server::new(crate::handler()).serve(listener));
     let module = local_module(functions, ports)?;
-    let statefun = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+    let mut statefun = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+    if let Some(admin) = admin {
+        statefun.serve_admin(admin).await?;
+    }
     Ok(Running {
         statefun,
         functions,

@@ -4,10 +4,11 @@
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
 //! StateFun cluster or the playground image (see `module.yaml`).
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
+use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_sdk::http::server::{Server, shutdown_signal};
 
 /// The StateFun playground greeter, in Rust.
@@ -26,6 +27,12 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
+    admin: SocketAddr,
+    /// Do not serve the dashboard, admin API and metrics.
+    #[arg(long, conflicts_with = "admin")]
+    no_admin: bool,
 }
 
 #[tokio::main]
@@ -47,18 +54,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         return Ok(());
     }
 
-    let running = local::start(Ports {
+    let ports = Ports {
         functions: args.port,
         ingress: args.ingress_port,
         egress: args.egress_port,
-    })
-    .await?;
+    };
+    let running = local::start_with_admin(ports, (!args.no_admin).then_some(args.admin)).await?;
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",
         running.ingress(),
         running.egress()
     );
+    if let Some(admin) = running.admin() {
+        println!("dashboard on http://{admin}/ (metrics on /metrics)");
+    }
     println!();
     println!("Try:");
     println!(

@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::observe::AttemptFailures;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
@@ -33,6 +34,8 @@ pub struct Endpoint {
     pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+    /// Shared by the clones of this endpoint, as the routes share it.
+    pub(crate) attempt_failures: Arc<AttemptFailures>,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -60,6 +63,7 @@ impl Endpoint {
             transport: Transport::new(transport),
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
+            attempt_failures: Arc::default(),
         }
     }
 
@@ -81,6 +85,14 @@ impl Endpoint {
     pub fn call_budget(mut self, budget: Duration) -> Self {
         self.call_budget = budget;
         self
+    }
+
+    /// How the transport is described to people: its kind and, over HTTP, the URL template.
+    pub(crate) fn transport_description(&self) -> (&'static str, Option<String>) {
+        match &self.transport {
+            Transport::Http(http) => ("http", Some(http.template().to_string())),
+            Transport::Other(_) => ("in-process", None),
+        }
     }
 
     /// The backlog limit, if there is one.

@@ -251,5 +251,6 @@ fn send_batch(
         endpoint: Arc::clone(&mailbox.endpoint),
         request: Bytes::from(request),
         invocations_at,
+        sent: now,
     });
 }
