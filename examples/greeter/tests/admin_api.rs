@@ -35,7 +35,11 @@ async fn call(
         .get("content-type")
         .map(|value| value.to_str().unwrap().to_owned());
     let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap(), content_type)
+    (
+        status,
+        String::from_utf8(body.to_vec()).unwrap(),
+        content_type,
+    )
 }
 
 async fn get_json(admin: SocketAddr, path: &str) -> (u16, Value) {
@@ -74,7 +78,10 @@ async fn wait_for(admin: SocketAddr, path: &str, done: impl Fn(&Value) -> bool) 
         if status == 200 && done(&body) {
             return body;
         }
-        assert!(start.elapsed() < DEADLINE, "{path} never got there: {status} {body}");
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{path} never got there: {status} {body}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -141,7 +148,10 @@ async fn bobs_address_counters_deliveries_and_egress_after_two_greetings() {
         .filter(|delivery| delivery["to"] == "example/person/Bob")
         .map(|delivery| &delivery["outcome"])
         .collect();
-    assert_eq!(outcomes, [&json!("applied"), &json!("applied"), &json!("incomplete")]);
+    assert_eq!(
+        outcomes,
+        [&json!("applied"), &json!("applied"), &json!("incomplete")]
+    );
     for delivery in deliveries
         .iter()
         .filter(|delivery| delivery["to"] == "example/person/Bob")
@@ -172,13 +182,22 @@ async fn bobs_address_counters_deliveries_and_egress_after_two_greetings() {
         json!({"topics": [{"topic": "greetings", "length": 0}]})
     );
 
-    let page = get_json(admin, "/api/addresses?type=example/person&prefix=B").await.1;
-    assert_eq!(page, json!({"addresses": ["example/person/Bob"], "next": null}));
+    let page = get_json(admin, "/api/addresses?type=example/person&prefix=B")
+        .await
+        .1;
+    assert_eq!(
+        page,
+        json!({"addresses": ["example/person/Bob"], "next": null})
+    );
 
     let (status, metrics, content_type) =
         call("GET", format!("http://{admin}/metrics"), None, Vec::new()).await;
     assert_eq!(status, 200);
-    assert!(content_type.unwrap().starts_with("application/openmetrics-text"));
+    assert!(
+        content_type
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
     for line in [
         r#"statefun_invocations_total{function_type="example/person"} 2"#,
         r#"statefun_messages_total{function_type="example/person",target_type="example/greeter"} 2"#,
@@ -216,21 +235,119 @@ async fn bad_inputs_get_a_4xx_naming_what_was_wrong() {
     let (running, admin) = start().await;
     let url = |path: &str| format!("http://{admin}{path}");
     let cases: Vec<(&str, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
-        ("GET", url("/api/send/example/person/Bob"), None, vec![], 405, ""),
+        (
+            "GET",
+            url("/api/send/example/person/Bob"),
+            None,
+            vec![],
+            405,
+            "",
+        ),
         ("POST", url("/api/functions"), None, vec![], 405, ""),
-        ("GET", url("/api/deliveries?limit=0"), None, vec![], 400, "limit must be between 1 and 1024"),
-        ("GET", url("/api/deliveries?limit=many"), None, vec![], 400, "limit"),
-        ("GET", url("/api/deliveries?address=nobody"), None, vec![], 400, "address: invalid address"),
-        ("GET", url("/api/addresses?limit=1001"), None, vec![], 400, "limit must be between 1 and 1000"),
-        ("GET", url("/api/addresses?type=example"), None, vec![], 400, "is not `namespace/name`"),
-        ("GET", url(&format!("/api/addresses?prefix={}", "x".repeat(5000))), None, vec![], 400, "prefix is longer"),
-        ("GET", url("/api/addresses/example/person/Nobody"), None, vec![], 404, "holds nothing"),
-        ("GET", url("/api/egress/nope"), None, vec![], 404, "no playground egress topic `nope`"),
-        ("GET", url("/api/egress/greetings?limit=5000"), None, vec![], 400, "limit must be between 1 and 1000"),
-        ("GET", url("/api/nothing"), None, vec![], 404, "no such page"),
-        ("POST", url("/api/send/unknown/fn/x"), None, b"hi".to_vec(), 404, "unknown/fn"),
-        ("POST", url("/api/send/example/person/Bob"), Some("application/vnd.noslash"), vec![], 400, "is not `namespace/name`"),
-        ("POST", url("/api/send/example/person/Bob"), None, vec![0; 4 * 1024 * 1024 + 1], 413, "at most 4194304 bytes"),
+        (
+            "GET",
+            url("/api/deliveries?limit=0"),
+            None,
+            vec![],
+            400,
+            "limit must be between 1 and 1024",
+        ),
+        (
+            "GET",
+            url("/api/deliveries?limit=many"),
+            None,
+            vec![],
+            400,
+            "limit",
+        ),
+        (
+            "GET",
+            url("/api/deliveries?address=nobody"),
+            None,
+            vec![],
+            400,
+            "address: invalid address",
+        ),
+        (
+            "GET",
+            url("/api/addresses?limit=1001"),
+            None,
+            vec![],
+            400,
+            "limit must be between 1 and 1000",
+        ),
+        (
+            "GET",
+            url("/api/addresses?type=example"),
+            None,
+            vec![],
+            400,
+            "is not `namespace/name`",
+        ),
+        (
+            "GET",
+            url(&format!("/api/addresses?prefix={}", "x".repeat(5000))),
+            None,
+            vec![],
+            400,
+            "prefix is longer",
+        ),
+        (
+            "GET",
+            url("/api/addresses/example/person/Nobody"),
+            None,
+            vec![],
+            404,
+            "holds nothing",
+        ),
+        (
+            "GET",
+            url("/api/egress/nope"),
+            None,
+            vec![],
+            404,
+            "no playground egress topic `nope`",
+        ),
+        (
+            "GET",
+            url("/api/egress/greetings?limit=5000"),
+            None,
+            vec![],
+            400,
+            "limit must be between 1 and 1000",
+        ),
+        (
+            "GET",
+            url("/api/nothing"),
+            None,
+            vec![],
+            404,
+            "no such page",
+        ),
+        (
+            "POST",
+            url("/api/send/unknown/fn/x"),
+            None,
+            b"hi".to_vec(),
+            404,
+            "unknown/fn",
+        ),
+        (
+            "POST",
+            url("/api/send/example/person/Bob"),
+            Some("application/vnd.noslash"),
+            vec![],
+            400,
+            "is not `namespace/name`",
+        ),
+        (
+            "POST",
+            url("/api/send/example/person/Bob"),
+            None,
+            vec![0; 4 * 1024 * 1024 + 1],
+            413,
+            "at most 4194304 bytes",
+        ),
     ];
     for (method, url, content_type, body, status, message) in cases {
         let (got, answer, _) = call(method, url.clone(), content_type, body).await;

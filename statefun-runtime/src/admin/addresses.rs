@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use statefun_protocol::Address;
 
+use super::Admin;
 use super::error::{ApiError, limit};
 use super::value::typed_value_json;
-use super::Admin;
 
 /// A page holds this many addresses unless asked for fewer or more.
 const DEFAULT_PAGE: usize = 100;
@@ -57,7 +57,10 @@ async fn list(
         },
     };
     let prefix = query.prefix.as_deref().unwrap_or_default();
-    for (name, value) in [("prefix", prefix), ("after", query.after.as_deref().unwrap_or_default())] {
+    for (name, value) in [
+        ("prefix", prefix),
+        ("after", query.after.as_deref().unwrap_or_default()),
+    ] {
         if value.len() > MAX_FILTER_LEN {
             return Err(ApiError::bad_request(format!(
                 "{name} is longer than {MAX_FILTER_LEN} bytes"

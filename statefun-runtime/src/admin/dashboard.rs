@@ -17,8 +17,14 @@ const STYLE: &str = include_str!("assets/dashboard.css");
 pub(super) fn routes() -> Router<Admin> {
     Router::new()
         .route("/", get(|| asset("text/html; charset=utf-8", INDEX)))
-        .route("/dashboard.js", get(|| asset("text/javascript; charset=utf-8", SCRIPT)))
-        .route("/dashboard.css", get(|| asset("text/css; charset=utf-8", STYLE)))
+        .route(
+            "/dashboard.js",
+            get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
+        )
+        .route(
+            "/dashboard.css",
+            get(|| asset("text/css; charset=utf-8", STYLE)),
+        )
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -57,7 +57,12 @@ async fn list(State(admin): State<Admin>) -> Json<Value> {
             })
         })
         .collect();
-    let endpoints: Vec<Value> = admin.runtime.endpoints().iter().map(endpoint_json).collect();
+    let endpoints: Vec<Value> = admin
+        .runtime
+        .endpoints()
+        .iter()
+        .map(endpoint_json)
+        .collect();
     let gauges = admin.runtime.gauges();
     Json(json!({
         "functions": functions,

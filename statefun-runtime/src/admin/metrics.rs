@@ -5,13 +5,13 @@
 //! it holds anyway; this reads them once per scrape through a `prometheus-client`
 //! [`Collector`], so the message path pays nothing for a metrics library.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
+use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
@@ -68,13 +68,25 @@ impl Family<'_> {
     fn encode(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
         let mut metric = encoder.encode_descriptor(self.name, self.help, None, self.metric_type)?;
         for (labels, value) in &self.samples {
-            let mut sample = metric.encode_family(labels)?;
-            match self.metric_type {
-                MetricType::Counter => sample.encode_counter::<NoLabelSet, _, u64>(value, None)?,
-                _ => sample.encode_gauge(value)?,
+            // Without labels, a sample has no braces at all.
+            if labels.is_empty() {
+                encode_value(&mut metric, self.metric_type, *value)?;
+            } else {
+                encode_value(&mut metric.encode_family(labels)?, self.metric_type, *value)?;
             }
         }
         Ok(())
+    }
+}
+
+fn encode_value(
+    encoder: &mut MetricEncoder<'_>,
+    metric_type: MetricType,
+    value: u64,
+) -> Result<(), std::fmt::Error> {
+    match metric_type {
+        MetricType::Counter => encoder.encode_counter::<NoLabelSet, _, u64>(&value, None),
+        _ => encoder.encode_gauge(&value),
     }
 }
 
@@ -207,12 +219,14 @@ impl Collector for Snapshot {
                 .zip(histogram.buckets)
                 .collect();
             let labels = [of_type(function)];
-            latency.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                histogram.sum_us as f64 / 1e6,
-                histogram.count,
-                &buckets,
-                None,
-            )?;
+            latency
+                .encode_family(&labels)?
+                .encode_histogram::<NoLabelSet>(
+                    histogram.sum_us as f64 / 1e6,
+                    histogram.count,
+                    &buckets,
+                    None,
+                )?;
         }
         Ok(())
     }

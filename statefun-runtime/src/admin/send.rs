@@ -50,7 +50,9 @@ async fn send(
         .runtime
         .send(address.clone(), TypedValue::new(typename.clone(), body));
     match tokio::time::timeout(SEND_TIMEOUT, sending).await {
-        Ok(Ok(())) => Ok(Json(json!({ "sent": address.to_string(), "typename": typename }))),
+        Ok(Ok(())) => Ok(Json(
+            json!({ "sent": address.to_string(), "typename": typename }),
+        )),
         Ok(Err(error)) if error.kind() == ErrorKind::UnknownFunctionType => {
             Err(ApiError::not_found(error.to_string()))
         }
@@ -77,9 +79,7 @@ fn message_typename(headers: &HeaderMap) -> Result<String, ApiError> {
         return Ok(typename::STRING.to_owned());
     };
     match name.split_once('/') {
-        Some((namespace, rest)) if !namespace.is_empty() && !rest.is_empty() => {
-            Ok(name.to_owned())
-        }
+        Some((namespace, rest)) if !namespace.is_empty() && !rest.is_empty() => Ok(name.to_owned()),
         _ => Err(ApiError::bad_request(format!(
             "typename `{name}` in Content-Type is not `namespace/name`"
         ))),

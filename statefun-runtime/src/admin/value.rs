@@ -52,7 +52,7 @@ mod tests {
         let long = LongWrapper { value: -7 }.encode_to_vec();
         assert_eq!(decode(typename::LONG, &long), json!(-7));
         let text = StringWrapper {
-            value: "hé".into(),
+            value: "hé".into()
         }
         .encode_to_vec();
         assert_eq!(decode(typename::STRING, &text), json!("hé"));

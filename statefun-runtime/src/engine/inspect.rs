@@ -86,11 +86,8 @@ impl Runtime {
         let key = AddressKey::from(address);
         let engine = self.shared.lock();
         let now = Instant::now();
-        let states: Vec<(String, TypedValue)> = engine
-            .states
-            .peek_all(&key, now)
-            .into_iter()
-            .collect();
+        let states: Vec<(String, TypedValue)> =
+            engine.states.peek_all(&key, now).into_iter().collect();
         let mailbox = engine.mailboxes.get(&key);
         let delayed: Vec<DelayedView> = engine
             .delayed

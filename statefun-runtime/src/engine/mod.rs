@@ -25,9 +25,9 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
-pub use state::{Expiration, StateSpec};
 pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
 pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
+pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
 use crate::error::Error;

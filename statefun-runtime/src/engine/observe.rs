@@ -29,8 +29,23 @@ const KEPT_REQUEST: usize = 16 * 1024;
 /// Upper bounds of the latency buckets, in microseconds: 0.5 ms to 2 minutes (the default
 /// call budget).
 pub(crate) const LATENCY_BOUNDS_US: [u64; 17] = [
-    500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
-    2_500_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000, 120_000_000,
+    500,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    30_000_000,
+    60_000_000,
+    120_000_000,
 ];
 
 /// The transport error kinds, in the order of the attempt failure counters.
@@ -190,8 +205,8 @@ impl Observer {
             Err(error) => Outcome::Failed(error.to_string()),
         };
         // The slice keeps the whole request (states included) alive.
-        let invocations = (call.request.len() <= KEPT_REQUEST)
-            .then(|| call.request.slice(call.invocations_at..));
+        let invocations =
+            (call.request.len() <= KEPT_REQUEST).then(|| call.request.slice(call.invocations_at..));
         if self.ring.len() == DELIVERY_RING {
             self.ring.pop_front();
         }

@@ -37,7 +37,10 @@ impl Routes {
             (selector, endpoint)
         });
         let namespaces = self.namespaces.iter().map(|(namespace, endpoint)| {
-            (format!("{}/*", String::from_utf8_lossy(namespace)), endpoint)
+            (
+                format!("{}/*", String::from_utf8_lossy(namespace)),
+                endpoint,
+            )
         });
         exact.chain(namespaces)
     }
