@@ -7,7 +7,9 @@ const $ = (id) => document.getElementById(id);
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
-  Object.assign(node, props || {});
+  const { dataset, ...rest } = props || {};
+  Object.assign(node, rest);
+  Object.assign(node.dataset, dataset || {});
   for (const child of children) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : String(child));
@@ -51,14 +53,17 @@ function ms(value) {
 
 // ---- overview ----
 
-function renderFunctions(data) {
-  const totals = data.totals;
+function renderTotals(totals) {
   $('totals').replaceChildren(
     el('span', {}, 'in flight ', totals.in_flight),
     el('span', {}, 'backlog ', totals.backlog),
     el('span', {}, 'delayed ', totals.delayed),
     el('span', {}, 'addresses with state ', totals.addresses_with_state),
     el('span', {}, 'messages ', totals.messages));
+}
+
+function renderFunctions(data) {
+  renderTotals(data.totals);
   fill($('functions').tBodies[0], data.functions.map((f) => el('tr', {},
     td(el('code', {}, f.type)),
     td(f.endpoint ? (f.endpoint.url || f.endpoint.transport) + ' (' + f.endpoint.transport + ', ' + f.endpoint.generation + ')' : '–'),
@@ -196,9 +201,11 @@ async function refreshOverview() {
 
 async function refreshAddress(address) {
   $('address-title').replaceChildren('Address ', el('code', {}, address));
-  const [view, deliveries] = await Promise.all([
+  const [view, deliveries, functions] = await Promise.all([
     getJson('/api/addresses/' + addressPath(address)),
-    getJson('/api/deliveries?limit=50&address=' + encodeURIComponent(address))]);
+    getJson('/api/deliveries?limit=50&address=' + encodeURIComponent(address)),
+    getJson('/api/functions')]);
+  renderTotals(functions.body.totals);
   const stateBody = $('address-state').tBodies[0];
   if (view.status === 404) {
     fill(stateBody, [el('tr', {}, el('td', { colSpan: 4 }, 'nothing at this address'))]);
@@ -213,9 +220,10 @@ async function refreshAddress(address) {
     $('address-facts').replaceChildren(
       'backlog ', el('b', { id: 'address-backlog' }, v.backlog), ' · in flight ', el('b', {}, v.in_flight ? 'yes' : 'no'),
       ' · parked ', el('b', {}, v.parked ? v.parked.error + ' since ' + v.parked.since : 'no'));
-    fill($('address-timers').tBodies[0], v.delayed.map((d) => el('tr', {},
+    const timers = v.delayed.map((d) => el('tr', {},
       td(d.due), td(d.token === null ? '–' : d.token), td(el('code', {}, d.typename)),
-      td(addressLink(d.from)), td(addressLink(d.to)))));
+      td(addressLink(d.from)), td(addressLink(d.to))));
+    fill($('address-timers').tBodies[0], timers.length ? timers : [el('tr', {}, el('td', { colSpan: 5 }, 'none'))]);
   }
   fill($('address-deliveries').tBodies[0], deliveryRows(deliveries.body.deliveries));
 }
