@@ -230,11 +230,14 @@ async fn messages_sent_through_the_api_reach_the_function() {
     running.shutdown().await;
 }
 
+/// Method, URL, content type, body; the status and a part of the message expected.
+type BadInput<'a> = (&'a str, String, Option<&'a str>, Vec<u8>, u16, &'a str);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_inputs_get_a_4xx_naming_what_was_wrong() {
     let (running, admin) = start().await;
     let url = |path: &str| format!("http://{admin}{path}");
-    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<BadInput> = vec![
         (
             "GET",
             url("/api/send/example/person/Bob"),

@@ -9,6 +9,7 @@
 //! | (always) | [`StatefunService`] |
 //! | `axum` | `axum`: mount the functions in your own axum `Router`, with `route_service` or `into_router` |
 //! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
+//! | `metrics` | `metrics::ServerMetrics`: Prometheus metrics on the built-in server's port, with `Server::metrics` |
 //! | `lambda` | `lambda::run`: serve on AWS Lambda behind API Gateway or a function URL, through `lambda_http` |
 //!
 //! # Status codes
@@ -32,6 +33,8 @@
 pub mod axum;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;

@@ -40,6 +40,8 @@ pub struct Server {
     service: StatefunService,
     shutdown_timeout: Option<Duration>,
     header_read_timeout: Option<Duration>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<super::metrics::ServerMetrics>,
 }
 
 impl Server {
@@ -54,6 +56,8 @@ impl Server {
             service,
             shutdown_timeout: None,
             header_read_timeout: None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -63,6 +67,14 @@ impl Server {
     /// every request a little.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// Counts requests, invocations, latency and failures, and serves them as Prometheus
+    /// metrics on `GET /metrics` of the same port (feature `metrics`).
+    #[cfg(feature = "metrics")]
+    pub fn metrics(mut self, metrics: super::metrics::ServerMetrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -117,6 +129,21 @@ impl Server {
                 tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
             }
             let service = self.service.clone();
+            #[cfg(feature = "metrics")]
+            if let Some(metrics) = self.metrics.clone() {
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let (metrics, service) = (metrics.clone(), service.clone());
+                    async move { Ok::<_, Infallible>(metrics.serve(request, service).await) }
+                });
+                let connection =
+                    graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, %peer, "connection ended with an error");
+                    }
+                });
+                continue;
+            }
             // hyper names the future type through service_fn's generics: no box per request,
             // unlike a Service impl (or tower's) whose future must be a nameable type.
             let service = service_fn(move |request: Request<Incoming>| {
