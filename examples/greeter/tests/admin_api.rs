@@ -361,5 +361,19 @@ async fn bad_inputs_get_a_4xx_naming_what_was_wrong() {
             assert!(error.contains(message), "{method} {url}: {error}");
         }
     }
+    // A page of another site may not send; the dashboard's own page may.
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    for (origin, status) in [
+        ("http://evil.example", 403),
+        (&*format!("http://{admin}"), 200),
+    ] {
+        let request = http::Request::post(url("/api/send/example/person/Dave"))
+            .header("origin", origin)
+            .header("content-type", "application/vnd.example/GreetRequest")
+            .body(Full::new(Bytes::from_static(br#"{"name": "Dave"}"#)))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "from {origin}");
+    }
     running.shutdown().await;
 }

@@ -12,7 +12,8 @@
 //! | `POST /api/send/{namespace}/{type}/{id}` | send a message, as the playground ingress |
 //! | `GET /metrics` | Prometheus metrics |
 //!
-//! Only `POST` changes anything; every input has a bound, and a bad one gets a 4xx with a
+//! Only `POST` changes anything, and not when a browser says the call comes from another
+//! site's page (`Origin`); every input has a bound, and a bad one gets a 4xx with a
 //! JSON `{"error": "…"}` naming it.
 //!
 //! ```
@@ -38,6 +39,7 @@ mod egress;
 mod error;
 mod functions;
 mod metrics;
+mod origin;
 mod send;
 mod value;
 
@@ -75,6 +77,7 @@ pub fn router(runtime: Runtime, egress: Option<PlaygroundEgress>) -> Router {
         .merge(send::routes())
         .merge(metrics::routes())
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(origin::same_origin))
         .with_state(Admin { runtime, egress })
 }
 
