@@ -35,6 +35,20 @@ fn a_bad_module_is_reported_with_its_document_and_exit_code_2() {
     );
 }
 
+#[test]
+fn admin_and_no_admin_cannot_be_given_together() {
+    let output = Command::new(BINARY)
+        .args(["--module", "m.yaml", "--admin", "127.0.0.1:0", "--no-admin"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("--no-admin") && error.contains("cannot be used with"),
+        "{error}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn serves_the_playground_egress_and_stops_on_sigterm() {
@@ -52,7 +66,7 @@ spec:
 ",
     );
     let mut child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--module"])
+        .args(["--host", "127.0.0.1", "--admin", "127.0.0.1:0", "--module"])
         .arg(&path)
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
@@ -60,15 +74,27 @@ spec:
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let egress = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find_map(|line| {
-            line.split("playground egress listening on ")
-                .nth(1)
-                .map(str::to_owned)
-        })
-        .expect("the egress address is logged");
+    let logged = |lines: &mut std::io::Lines<_>, prefix: &str| {
+        lines
+            .by_ref()
+            .map(Result::unwrap)
+            .find_map(|line: String| line.split(prefix).nth(1).map(str::to_owned))
+            .unwrap_or_else(|| panic!("no `{prefix}` in the log"))
+    };
+    let admin = logged(&mut lines, "dashboard and admin API on http://");
+    let egress = logged(&mut lines, "playground egress listening on ");
+
+    let mut stream = TcpStream::connect(admin.trim().trim_end_matches('/')).unwrap();
+    stream
+        .write_all(b"GET /api/functions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the admin API: {answer}"
+    );
+    assert!(answer.contains(r#""selector":"example/*""#), "{answer}");
 
     let mut stream = TcpStream::connect(egress.trim()).unwrap();
     stream
