@@ -320,21 +320,20 @@ impl Shared {
     fn complete(
         self: &Arc<Self>,
         call: call::Call,
-        mut outcome: Result<Answer, Error>,
+        outcome: Result<Answer, Error>,
     ) -> Option<call::Call> {
         let mut engine = self.lock();
         if engine.failure.is_some() {
             // A failed job applies nothing more.
             return None;
         }
-        engine.observe.call_completed(&call, &mut outcome);
         let result = match outcome {
             Err(failure) => Err(failure),
             Ok(Answer::Incomplete(context)) => engine.register_and_resend(&call, context),
             Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
         };
         if let Err(failure) = result {
-            engine.observe.failed(&call.target, &failure);
+            engine.observe.failed(&call, &failure);
             tracing::error!("{failure}");
             engine.failure = Some(failure);
             engine.wake_waiters = true;
