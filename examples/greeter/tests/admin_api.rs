@@ -212,21 +212,43 @@ async fn bobs_address_counters_deliveries_and_egress_after_two_greetings() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn messages_sent_through_the_api_reach_the_function() {
+async fn messages_sent_through_the_api_reach_the_function_and_addresses_are_paged() {
     let (running, admin) = start().await;
-    let (status, body, _) = call(
-        "POST",
-        format!("http://{admin}/api/send/example/person/Carol"),
-        Some("application/vnd.example/GreetRequest"),
-        br#"{"name": "Carol"}"#.to_vec(),
+    for name in ["Erin", "Carol", "Dave"] {
+        let (status, body, _) = call(
+            "POST",
+            format!("http://{admin}/api/send/example/person/{name}"),
+            Some("application/vnd.example/GreetRequest"),
+            format!(r#"{{"name": "{name}"}}"#).into_bytes(),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for name in ["Carol", "Dave", "Erin"] {
+        let path = format!("/api/addresses/example/person/{name}");
+        let person = wait_for(admin, &path, |person| {
+            person["state"]["visits"]["value"] == 1
+        })
+        .await;
+        assert_eq!(person["in_flight"], false);
+    }
+    let first = get_json(admin, "/api/addresses?type=example/person&limit=2")
+        .await
+        .1;
+    assert_eq!(
+        first,
+        json!({"addresses": ["example/person/Carol", "example/person/Dave"], "next": "example/person/Dave"})
+    );
+    let rest = get_json(
+        admin,
+        "/api/addresses?type=example/person&limit=2&after=example/person/Dave",
     )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    let carol = wait_for(admin, "/api/addresses/example/person/Carol", |carol| {
-        carol["state"]["visits"]["value"] == 1
-    })
-    .await;
-    assert_eq!(carol["in_flight"], false);
+    .await
+    .1;
+    assert_eq!(
+        rest,
+        json!({"addresses": ["example/person/Erin"], "next": null})
+    );
     running.shutdown().await;
 }
 

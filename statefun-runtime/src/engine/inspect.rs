@@ -134,27 +134,40 @@ impl Runtime {
             .chain(engine.mailboxes.keys())
             .chain(engine.delayed.messages().map(|message| &message.target))
             .filter(selected);
-        let ordered = |key: &AddressKey| {
-            let parts = key.parts();
+        let after = after.map(|address| {
             (
+                address.namespace.as_str(),
+                address.r#type.as_str(),
+                address.id.as_str(),
+            )
+        });
+        // The first `limit + 1` in order, kept as the scan goes: the scan runs under the
+        // engine's lock, so it must not copy every address.
+        let mut first: BTreeSet<(String, String, String)> = BTreeSet::new();
+        for key in keys {
+            let parts = key.parts();
+            let ordered = (parts.namespace, parts.r#type, parts.id);
+            if after.is_some_and(|after| ordered <= after) {
+                continue;
+            }
+            if first.len() > limit
+                && first.last().is_some_and(|last| {
+                    (last.0.as_str(), last.1.as_str(), last.2.as_str()) <= ordered
+                })
+            {
+                continue;
+            }
+            first.insert((
                 parts.namespace.to_owned(),
                 parts.r#type.to_owned(),
                 parts.id.to_owned(),
-            )
-        };
-        let after = after.map(|address| {
-            (
-                address.namespace.clone(),
-                address.r#type.clone(),
-                address.id.clone(),
-            )
-        });
-        let matching: BTreeSet<(String, String, String)> = keys
-            .map(ordered)
-            .filter(|key| after.as_ref().is_none_or(|after| key > after))
-            .collect();
-        let more = matching.len() > limit;
-        let page = matching
+            ));
+            if first.len() > limit + 1 {
+                first.pop_last();
+            }
+        }
+        let more = first.len() > limit;
+        let page = first
             .into_iter()
             .take(limit)
             .map(|(namespace, r#type, id)| Address::new(namespace, r#type, id))

@@ -147,7 +147,10 @@ impl Engine {
         let target = &call.target;
         let now = Instant::now();
         let plan = self.check_response(target, &mut effects, now)?;
-        let targets = effects.messages.iter_mut().filter_map(|m| m.target.as_ref());
+        let targets = effects
+            .messages
+            .iter_mut()
+            .filter_map(|m| m.target.as_ref());
         self.observe.answered(call, targets, now);
         self.apply(shared, target, effects.body, effects.messages, plan, now);
         if let Some(delivered) = &mut self.delivered {

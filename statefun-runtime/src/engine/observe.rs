@@ -161,7 +161,11 @@ impl<V: Default> TypeTable<V> {
                 }
                 None => {
                     let (namespace, name) = OTHER_TYPES;
-                    if !self.entries.iter().any(|e| *e.0 == *namespace && *e.1 == *name) {
+                    if !self
+                        .entries
+                        .iter()
+                        .any(|e| *e.0 == *namespace && *e.1 == *name)
+                    {
                         self.entries
                             .push((namespace.into(), name.into(), V::default()));
                     }
@@ -254,7 +258,12 @@ impl Observer {
     /// Records that the function asked for missing states in answer to `call`.
     pub fn incomplete(&mut self, call: &Call, now: Instant) {
         self.count(call, now).incomplete += 1;
-        self.keep(call, count_entries(call.invocations()), Outcome::Incomplete, now);
+        self.keep(
+            call,
+            count_entries(call.invocations()),
+            Outcome::Incomplete,
+            now,
+        );
     }
 
     /// Records that `call` failed (every attempt, or its answer) and so failed the
@@ -276,15 +285,17 @@ impl Observer {
         let [namespace, name, _] = call.target.parts_bytes();
         let stats = self.functions.get_or_default(namespace, name);
         stats.batches += 1;
-        stats.latency.record(now.saturating_duration_since(call.sent));
+        stats
+            .latency
+            .record(now.saturating_duration_since(call.sent));
         stats
     }
 
     /// Keeps the batch in the ring of deliveries.
     fn keep(&mut self, call: &Call, batch_size: usize, outcome: Outcome, now: Instant) {
         // The slice keeps the whole request (states included) alive.
-        let invocations = (call.request.len() <= KEPT_REQUEST)
-            .then(|| call.request.slice(call.invocations_at..));
+        let invocations =
+            (call.request.len() <= KEPT_REQUEST).then(|| call.request.slice(call.invocations_at..));
         if self.ring.len() == DELIVERY_RING {
             self.ring.pop_front();
         }
@@ -458,6 +469,22 @@ mod tests {
         }
         assert_eq!(count_entries(&bytes), 4);
         assert_eq!(count_entries(&[]), 0);
+    }
+
+    #[test]
+    fn types_past_the_limit_share_one_entry() {
+        let mut table = TypeTable::<u64>::default();
+        for index in 0..MAX_TYPES + 10 {
+            *table.get_or_default(b"ns", index.to_string().as_bytes()) += 1;
+        }
+        *table.get_or_default(b"ns", b"0") += 1;
+        assert_eq!(table.entries.len(), MAX_TYPES + 1);
+        let counts: Vec<(&[u8], &[u8], u64)> = table
+            .iter()
+            .map(|(namespace, name, count)| (namespace, name, *count))
+            .collect();
+        assert_eq!(counts[0], (&b"ns"[..], &b"0"[..], 2));
+        assert_eq!(counts[MAX_TYPES], (OTHER_TYPES.0, OTHER_TYPES.1, 10));
     }
 
     #[test]
