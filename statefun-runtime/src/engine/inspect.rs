@@ -182,10 +182,15 @@ impl Runtime {
         // Copied out under the lock, decoded after it.
         let kept: Vec<_> = {
             let engine = self.shared.lock();
-            engine.observe.deliveries().rev().cloned().collect()
+            let observe = &engine.observe;
+            observe
+                .deliveries()
+                .rev()
+                .map(|delivery| (delivery.clone(), observe.wall_clock(delivery.at)))
+                .collect()
         };
         let mut views = Vec::new();
-        for delivery in kept {
+        for (delivery, at) in kept {
             if views.len() == limit {
                 break;
             }
@@ -225,7 +230,7 @@ impl Runtime {
                 to: delivery.target.to_address(),
                 invocations: invocations.into_iter().take(LISTED_INVOCATIONS).collect(),
                 batch_size: delivery.batch_size,
-                at: delivery.at,
+                at,
                 latency: delivery.latency,
                 outcome,
             });

@@ -338,6 +338,7 @@ impl Shared {
             engine.failure = Some(failure);
             engine.wake_waiters = true;
         }
+        engine.observe.keep(call);
         let next = engine.start.pop();
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
+use bytes::{Buf as _, Bytes};
 use tokio::time::Instant;
 
 use super::address_key::AddressKey;
@@ -204,9 +204,18 @@ pub(crate) struct Delivery {
     pub invocations: Option<Bytes>,
     /// How many invocations the batch held.
     pub batch_size: usize,
-    pub at: SystemTime,
+    /// When the answer arrived, on the engine's clock; see [`Observer::wall_clock`].
+    pub at: Instant,
     pub latency: Duration,
     pub outcome: Outcome,
+}
+
+/// How the batch in hand ended, until [`Observer::keep`] files it with its request.
+struct Pending {
+    batch_size: usize,
+    outcome: Outcome,
+    at: Instant,
+    latency: Duration,
 }
 
 /// The observation layer of one runtime.
@@ -217,6 +226,7 @@ pub(crate) struct Observer {
     ring: VecDeque<Delivery>,
     next_seq: u64,
     functions: TypeTable<LiveStats>,
+    pending: Option<Pending>,
     /// Messages sent, batches answered, invocations delivered, over every function type.
     pub messages: u64,
 }
@@ -228,6 +238,7 @@ impl Default for Observer {
             ring: VecDeque::with_capacity(DELIVERY_RING),
             next_seq: 0,
             functions: TypeTable::default(),
+            pending: None,
             messages: 0,
         }
     }
@@ -235,7 +246,7 @@ impl Default for Observer {
 
 impl Observer {
     /// Records that the function answered `call` with effects at `now`: counters,
-    /// latency, the delivery, and the types its messages go to.
+    /// latency, and the types its messages go to.
     pub fn answered<'a>(
         &mut self,
         call: &Call,
@@ -243,7 +254,7 @@ impl Observer {
         now: Instant,
     ) {
         let batch_size = count_entries(call.invocations());
-        let stats = self.count(call, now);
+        let stats = self.count(call, Outcome::Applied, batch_size, now);
         stats.invocations += batch_size as u64;
         let mut messages = 0;
         for target in targets {
@@ -252,61 +263,76 @@ impl Observer {
             messages += 1;
         }
         self.messages += messages;
-        self.keep(call, batch_size, Outcome::Applied, now);
     }
 
     /// Records that the function asked for missing states in answer to `call`.
     pub fn incomplete(&mut self, call: &Call, now: Instant) {
-        self.count(call, now).incomplete += 1;
-        self.keep(
-            call,
-            count_entries(call.invocations()),
-            Outcome::Incomplete,
-            now,
-        );
+        let batch_size = count_entries(call.invocations());
+        self.count(call, Outcome::Incomplete, batch_size, now)
+            .incomplete += 1;
     }
 
     /// Records that `call` failed (every attempt, or its answer) and so failed the
     /// runtime.
     pub fn failed(&mut self, call: &Call, failure: &Error) {
-        let now = Instant::now();
         let kind = kind_name(&format!("{:?}", failure.kind()));
-        let failures = &mut self.count(call, now).failures;
+        let outcome = Outcome::Failed(failure.to_string());
+        let batch_size = count_entries(call.invocations());
+        let failures = &mut self
+            .count(call, outcome, batch_size, Instant::now())
+            .failures;
         match failures.iter_mut().find(|(name, _)| *name == kind) {
             Some((_, count)) => *count += 1,
             None => failures.push((kind, 1)),
         }
-        let outcome = Outcome::Failed(failure.to_string());
-        self.keep(call, count_entries(call.invocations()), outcome, now);
     }
 
-    /// Counts the batch and its latency, and gives its type's counters.
-    fn count(&mut self, call: &Call, now: Instant) -> &mut LiveStats {
+    /// Counts the batch and its latency, notes how it ended, and gives its type's counters.
+    fn count(
+        &mut self,
+        call: &Call,
+        outcome: Outcome,
+        batch_size: usize,
+        now: Instant,
+    ) -> &mut LiveStats {
+        let latency = now.saturating_duration_since(call.sent);
+        self.pending = Some(Pending {
+            batch_size,
+            outcome,
+            at: now,
+            latency,
+        });
         let [namespace, name, _] = call.target.parts_bytes();
         let stats = self.functions.get_or_default(namespace, name);
         stats.batches += 1;
-        stats
-            .latency
-            .record(now.saturating_duration_since(call.sent));
+        stats.latency.record(latency);
         stats
     }
 
-    /// Keeps the batch in the ring of deliveries.
-    fn keep(&mut self, call: &Call, batch_size: usize, outcome: Outcome, now: Instant) {
-        // The slice keeps the whole request (states included) alive.
-        let invocations =
-            (call.request.len() <= KEPT_REQUEST).then(|| call.request.slice(call.invocations_at..));
+    /// Files the batch of `call`, which the engine is done with, in the ring of
+    /// deliveries. Its request and target move in: keeping them costs no copy and no
+    /// reference count, and their memory is freed when the ring drops them instead.
+    pub fn keep(&mut self, call: Call) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        // The invocations keep the whole request (states included) alive.
+        let invocations = (call.request.len() <= KEPT_REQUEST).then(|| {
+            let mut request = call.request;
+            request.advance(call.invocations_at);
+            request
+        });
         if self.ring.len() == DELIVERY_RING {
             self.ring.pop_front();
         }
         self.ring.push_back(Delivery {
             seq: self.next_seq,
-            target: call.target.clone(),
+            target: call.target,
             invocations,
-            batch_size,
-            at: self.wall_clock(now),
-            latency: now.saturating_duration_since(call.sent),
-            outcome,
+            batch_size: pending.batch_size,
+            at: pending.at,
+            latency: pending.latency,
+            outcome: pending.outcome,
         });
         self.next_seq += 1;
     }
