@@ -12,7 +12,7 @@ use crate::egress::LoggedEgress;
 use crate::playground::{
     EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
 };
-use crate::{Runtime, RuntimeBuilder};
+use crate::{Runtime, RuntimeBuilder, admin};
 
 /// A running local StateFun: what the `statefun-runtime` binary starts.
 ///
@@ -36,6 +36,8 @@ pub struct LocalStatefun {
     egress: Vec<SocketAddr>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
+    playground_egress: Option<PlaygroundEgress>,
+    admin: Option<SocketAddr>,
 }
 
 impl LocalStatefun {
@@ -49,7 +51,7 @@ impl LocalStatefun {
         let (stop, stopped) = watch::channel(false);
         let mut servers = Vec::new();
         let mut egress = Vec::new();
-        let mut playground_egress = false;
+        let mut playground_egress = None;
         for config in &module.egresses {
             match config {
                 EgressConfig::Playground {
@@ -57,13 +59,14 @@ impl LocalStatefun {
                     topics,
                     max_bytes_per_topic,
                 } => {
-                    if std::mem::replace(&mut playground_egress, true) {
+                    if playground_egress.is_some() {
                         return Err(ConfigError::invalid(
                             "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
                         ));
                     }
                     let sink = PlaygroundEgress::new(topics.iter().cloned())
                         .max_bytes_per_topic(*max_bytes_per_topic);
+                    playground_egress = Some(sink.clone());
                     let listener = bind(host, *port).await?;
                     egress.push(
                         listener
@@ -118,6 +121,8 @@ impl LocalStatefun {
             egress,
             stop,
             servers,
+            playground_egress,
+            admin: None,
         })
     }
 
@@ -134,6 +139,32 @@ impl LocalStatefun {
     /// Where the playground egresses listen, in module order.
     pub fn egress_addresses(&self) -> &[SocketAddr] {
         &self.egress
+    }
+
+    /// Serves the admin API, dashboard and metrics ([`crate::admin`]) on `address` (port 0
+    /// picks a free port) until shutdown, and returns where it listens.
+    pub async fn serve_admin(&mut self, address: SocketAddr) -> Result<SocketAddr, ConfigError> {
+        let listener = bind(address.ip(), address.port()).await?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| bind_error(address.ip(), address.port(), source))?;
+        let router = admin::router(self.runtime.clone(), self.playground_egress.clone());
+        let mut stopped = self.stop.subscribe();
+        self.servers.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = admin::serve(listener, router, shutdown).await {
+                tracing::error!("the admin server stopped: {error}");
+            }
+        }));
+        self.admin = Some(local);
+        Ok(local)
+    }
+
+    /// Where the admin server listens, if [`serve_admin`](Self::serve_admin) started it.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// Stops accepting connections and waits for open ones to finish (a few seconds at most).

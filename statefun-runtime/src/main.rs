@@ -1,10 +1,11 @@
 //! `statefun-runtime --module module.yaml`: a local StateFun without Flink.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_runtime::config::ModuleConfig;
 use statefun_runtime::local::LocalStatefun;
 use tracing_subscriber::EnvFilter;
@@ -22,6 +23,14 @@ struct Args {
     /// otherwise (a container needs 0.0.0.0).
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+
+    /// Where the admin API, dashboard and metrics listen.
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
+    admin: SocketAddr,
+
+    /// Do not serve the admin API, dashboard and metrics.
+    #[arg(long, conflicts_with = "admin")]
+    no_admin: bool,
 }
 
 fn main() -> ExitCode {
@@ -55,13 +64,23 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let local = match LocalStatefun::start(&module, args.host).await {
+    let mut local = match LocalStatefun::start(&module, args.host).await {
         Ok(local) => local,
         Err(error) => {
             tracing::error!("{error}");
             return ExitCode::from(2);
         }
     };
+    if !args.no_admin {
+        match local.serve_admin(args.admin).await {
+            Ok(address) => tracing::info!("dashboard and admin API on http://{address}/"),
+            Err(error) => {
+                tracing::error!("{error}");
+                local.shutdown().await;
+                return ExitCode::from(2);
+            }
+        }
+    }
     for endpoint in &module.endpoints {
         tracing::info!(functions = %endpoint.functions, url = %endpoint.url_path_template, "endpoint");
     }

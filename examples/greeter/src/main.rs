@@ -8,10 +8,11 @@
 //! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
 //! `--host 0.0.0.0`.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
+use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_sdk::http::server::Server;
 use statefun_sdk::http::shutdown_signal;
 
@@ -38,6 +39,12 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
+    admin: SocketAddr,
+    /// Do not serve the dashboard, admin API and metrics.
+    #[arg(long, conflicts_with = "admin")]
+    no_admin: bool,
 }
 
 #[tokio::main]
@@ -68,21 +75,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         return Ok(());
     }
 
-    let running = local::start_on(
-        args.host,
-        Ports {
-            functions: args.port,
-            ingress: args.ingress_port,
-            egress: args.egress_port,
-        },
-    )
-    .await?;
+    let ports = Ports {
+        functions: args.port,
+        ingress: args.ingress_port,
+        egress: args.egress_port,
+    };
+    let admin = (!args.no_admin).then_some(args.admin);
+    let running = local::start_with(args.host, ports, admin).await?;
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",
         running.ingress(),
         running.egress()
     );
+    if let Some(admin) = running.admin() {
+        println!("dashboard on http://{admin}/ (metrics on /metrics)");
+    }
     println!();
     println!("Try:");
     println!(
