@@ -19,13 +19,15 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     module: PathBuf,
 
-    /// The address the playground ingress and egress listen on.
-    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    /// The address the playground ingress and egress listen on: loopback unless told
+    /// otherwise (a container needs 0.0.0.0).
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
 
-    /// Where the admin API, dashboard and metrics listen.
-    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
-    admin: SocketAddr,
+    /// Where the admin API, dashboard and metrics listen [default: 127.0.0.1:8081; if that
+    /// is taken, the runtime runs without them and says so].
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
 
     /// Do not serve the admin API, dashboard and metrics.
     #[arg(long, conflicts_with = "admin")]
@@ -54,6 +56,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
+    // Before anything listens or is announced: a SIGTERM from then on is a clean stop.
+    let signal = shutdown_signal();
     let module = match ModuleConfig::load(&args.module) {
         Ok(module) => module,
         Err(error) => {
@@ -69,8 +73,13 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     if !args.no_admin {
-        match local.serve_admin(args.admin).await {
+        let address = args.admin.unwrap_or(DEFAULT_ADMIN_ADDRESS);
+        match local.serve_admin(address).await {
             Ok(address) => tracing::info!("dashboard and admin API on http://{address}/"),
+            // The default port may be another program's (or another runtime's).
+            Err(error) if args.admin.is_none() => tracing::warn!(
+                "running without the dashboard and admin API: {error}; pick another address with --admin ADDR"
+            ),
             Err(error) => {
                 tracing::error!("{error}");
                 local.shutdown().await;
@@ -92,7 +101,7 @@ async fn run(args: Args) -> ExitCode {
             tracing::error!("the runtime stopped (StateFun would fail the job): {failure}");
             ExitCode::FAILURE
         }
-        signal = shutdown_signal() => {
+        signal = signal => {
             tracing::info!("{signal}: shutting down");
             ExitCode::SUCCESS
         }
@@ -102,26 +111,41 @@ async fn run(args: Args) -> ExitCode {
     code
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM, and names it.
-async fn shutdown_signal() -> &'static str {
+/// Waits for Ctrl-C or, on Unix, SIGTERM, and names it. The handlers are installed when
+/// this is called, not when the future is first polled.
+fn shutdown_signal() -> impl Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => "Ctrl-C",
-                _ = terminate.recv() => "SIGTERM",
-            },
-            Err(error) => {
-                tracing::warn!("cannot listen for SIGTERM: {error}");
-                let _ = tokio::signal::ctrl_c().await;
-                "Ctrl-C"
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => tokio::select! {
+                    _ = interrupt.recv() => "Ctrl-C",
+                    _ = terminate.recv() => "SIGTERM",
+                },
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!("cannot listen for SIGINT and SIGTERM: {error}");
+                    std::future::pending().await
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        let ctrl_c = tokio::signal::windows::ctrl_c();
+        async move {
+            match ctrl_c {
+                Ok(mut ctrl_c) => {
+                    ctrl_c.recv().await;
+                }
+                Err(error) => {
+                    tracing::warn!("cannot listen for Ctrl-C: {error}");
+                    std::future::pending::<()>().await;
+                }
+            }
+            "Ctrl-C"
+        }
     }
 }

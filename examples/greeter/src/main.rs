@@ -3,13 +3,17 @@
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
 //! StateFun cluster or the playground image (see `module.yaml`).
+//!
+//! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
+//! `--host 0.0.0.0`.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
 use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
-use statefun_sdk::http::server::{Server, shutdown_signal};
+use statefun_sdk::http::server::Server;
+use statefun_sdk::http::shutdown_signal;
 
 /// The StateFun playground greeter, in Rust.
 #[derive(Debug, Parser)]
@@ -18,6 +22,9 @@ struct Args {
     /// Serve only the functions, for a StateFun cluster elsewhere.
     #[arg(long)]
     functions_only: bool,
+    /// The address to listen on (0.0.0.0 for every interface, as a container needs).
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -27,9 +34,10 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
-    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
-    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
-    admin: SocketAddr,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode)
+    /// [default: 127.0.0.1:8081; if that is taken, the greeter runs without them].
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
     /// Do not serve the dashboard, admin API and metrics.
     #[arg(long, conflicts_with = "admin")]
     no_admin: bool,
@@ -41,15 +49,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let args = Args::parse();
+    // Before anything is announced: a SIGTERM from then on stops the greeter cleanly.
+    let signal = shutdown_signal();
 
     if args.functions_only {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, args.port)).await?;
+        let listener = tokio::net::TcpListener::bind((args.host, args.port))
+            .await
+            .map_err(|error| format!("cannot listen on {}:{}: {error}", args.host, args.port))?;
         println!(
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
         Server::new(greeter::handler())
-            .serve_with_shutdown(listener, shutdown_signal())
+            .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
     }
@@ -59,7 +71,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ingress: args.ingress_port,
         egress: args.egress_port,
     };
-    let running = local::start_with_admin(ports, (!args.no_admin).then_some(args.admin)).await?;
+    let mut running = local::start_on(args.host, ports).await?;
+    if !args.no_admin {
+        let address = args.admin.unwrap_or(DEFAULT_ADMIN_ADDRESS);
+        match running.statefun.serve_admin(address).await {
+            Ok(_) => {}
+            // The default port may be another program's.
+            Err(error) if args.admin.is_none() => {
+                eprintln!(
+                    "running without the dashboard: {error}; pick an address with --admin ADDR"
+                );
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",
@@ -80,7 +105,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         running.egress().port()
     );
     tokio::select! {
-        () = shutdown_signal() => {}
+        () = signal => {}
         failure = running.statefun.runtime().failed() => eprintln!("the runtime stopped: {failure}"),
     }
     running.shutdown().await;

@@ -46,7 +46,7 @@ async fn peek(
     let limit = limit(query.limit, DEFAULT_PEEK, MAX_PEEK)?;
     let undeclared = || ApiError::not_found(format!("no playground egress topic `{topic}`"));
     let egress = admin.egress.as_ref().ok_or_else(undeclared)?;
-    let (length, messages) = egress.peek(&topic, limit).ok_or_else(undeclared)?;
+    let (length, messages) = egress.peek_oldest(&topic, limit).ok_or_else(undeclared)?;
     let messages: Vec<String> = messages
         .iter()
         .map(|message| String::from_utf8_lossy(message).into_owned())
