@@ -24,9 +24,10 @@ struct Args {
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
 
-    /// Where the admin API, dashboard and metrics listen.
-    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
-    admin: SocketAddr,
+    /// Where the admin API, dashboard and metrics listen [default: 127.0.0.1:8081; if that
+    /// is taken, the runtime runs without them and says so].
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
 
     /// Do not serve the admin API, dashboard and metrics.
     #[arg(long, conflicts_with = "admin")]
@@ -72,8 +73,13 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     if !args.no_admin {
-        match local.serve_admin(args.admin).await {
+        let address = args.admin.unwrap_or(DEFAULT_ADMIN_ADDRESS);
+        match local.serve_admin(address).await {
             Ok(address) => tracing::info!("dashboard and admin API on http://{address}/"),
+            // The default port may be another program's (or another runtime's).
+            Err(error) if args.admin.is_none() => tracing::warn!(
+                "running without the dashboard and admin API: {error}; pick another address with --admin ADDR"
+            ),
             Err(error) => {
                 tracing::error!("{error}");
                 local.shutdown().await;

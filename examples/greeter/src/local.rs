@@ -30,9 +30,9 @@ impl Default for Ports {
     }
 }
 
-/// The module the embedded runtime runs: `module.local.yaml`, calling the functions on this host.
+/// The module the embedded runtime runs: `module.yaml`, calling the functions on this host.
 pub fn local_module(functions: SocketAddr, ports: Ports) -> Result<ModuleConfig, ConfigError> {
-    let yaml = include_str!("../module.local.yaml")
+    let yaml = include_str!("../module.yaml")
         .replace(
             "http://functions:8000/statefun",
             &format!("http://{functions}/statefun"),
@@ -76,7 +76,7 @@ impl Running {
 
 /// Starts the functions and the runtime on 127.0.0.1.
 pub async fn start(ports: Ports) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    start_with(Ipv4Addr::LOCALHOST.into(), ports, None).await
+    start_on(Ipv4Addr::LOCALHOST.into(), ports).await
 }
 
 /// Starts the functions and the runtime on `host` (`0.0.0.0` for every interface).
@@ -84,21 +84,12 @@ pub async fn start_on(
     host: IpAddr,
     ports: Ports,
 ) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    start_with(host, ports, None).await
+    start_with_admin(host, ports, None).await
 }
 
-/// As [`start`], and serves the runtime's admin API, dashboard and metrics on `admin`
+/// As [`start_on`], and serves the runtime's admin API, dashboard and metrics on `admin`
 /// (`--admin`, by default `127.0.0.1:8081`) if given.
 pub async fn start_with_admin(
-    ports: Ports,
-    admin: Option<SocketAddr>,
-) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    start_with(Ipv4Addr::LOCALHOST.into(), ports, admin).await
-}
-
-/// Starts the functions and the runtime on `host`, and the admin API, dashboard and metrics
-/// on `admin` if given.
-pub async fn start_with(
     host: IpAddr,
     ports: Ports,
     admin: Option<SocketAddr>,

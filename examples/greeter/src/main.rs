@@ -2,8 +2,7 @@
 //! runtime with the playground's ingress on 8090 and egress on 8091) in one process.
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
-//! StateFun cluster (`module.yaml`, with `--kafka-egress`) or the playground image
-//! (`module.local.yaml`).
+//! StateFun cluster or the playground image (see `module.yaml`).
 //!
 //! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
 //! `--host 0.0.0.0`.
@@ -26,10 +25,6 @@ struct Args {
     /// The address to listen on (0.0.0.0 for every interface, as a container needs).
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
-    /// With --functions-only: greet on the Kafka egress `example/greetings` (a StateFun
-    /// cluster's module.yaml) instead of the playground's (module.local.yaml).
-    #[arg(long, requires = "functions_only")]
-    kafka_egress: bool,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -39,9 +34,10 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
-    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
-    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
-    admin: SocketAddr,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode)
+    /// [default: 127.0.0.1:8081; if that is taken, the greeter runs without them].
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
     /// Do not serve the dashboard, admin API and metrics.
     #[arg(long, conflicts_with = "admin")]
     no_admin: bool,
@@ -64,12 +60,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
-        let egress = if args.kafka_egress {
-            greeter::GreetingsEgress::Kafka
-        } else {
-            greeter::GreetingsEgress::Playground
-        };
-        Server::new(greeter::handler_for(egress))
+        Server::new(greeter::handler())
             .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
@@ -80,8 +71,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ingress: args.ingress_port,
         egress: args.egress_port,
     };
-    let admin = (!args.no_admin).then_some(args.admin);
-    let running = local::start_with(args.host, ports, admin).await?;
+    let mut running = local::start_on(args.host, ports).await?;
+    if !args.no_admin {
+        let address = args.admin.unwrap_or(DEFAULT_ADMIN_ADDRESS);
+        match running.statefun.serve_admin(address).await {
+            Ok(_) => {}
+            // The default port may be another program's.
+            Err(error) if args.admin.is_none() => {
+                eprintln!(
+                    "running without the dashboard: {error}; pick an address with --admin ADDR"
+                );
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",

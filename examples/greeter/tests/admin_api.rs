@@ -54,7 +54,9 @@ async fn start() -> (Running, SocketAddr) {
         egress: 0,
     };
     let admin = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let running = local::start_with_admin(ports, Some(admin)).await.unwrap();
+    let running = local::start_with_admin(Ipv4Addr::LOCALHOST.into(), ports, Some(admin))
+        .await
+        .unwrap();
     let admin = running.admin().expect("the admin server was started");
     (running, admin)
 }

@@ -109,7 +109,7 @@ impl Collector for Snapshot {
         let families = [
             Family {
                 name: "statefun_messages",
-                help: "Messages functions sent to functions, by sender and target type.",
+                help: "Messages functions sent to functions, by sender and target type",
                 metric_type: counter,
                 samples: by_type(functions, |f| {
                     f.stats
@@ -121,25 +121,25 @@ impl Collector for Snapshot {
             },
             Family {
                 name: "statefun_batches",
-                help: "Batches functions answered.",
+                help: "Batches functions answered",
                 metric_type: counter,
                 samples: by_type(functions, |f| vec![(vec![of_type(f)], f.stats.batches)]),
             },
             Family {
                 name: "statefun_invocations",
-                help: "Invocations in the batches functions answered with effects.",
+                help: "Invocations in the batches functions answered with effects",
                 metric_type: counter,
                 samples: by_type(functions, |f| vec![(vec![of_type(f)], f.stats.invocations)]),
             },
             Family {
                 name: "statefun_incomplete_batches",
-                help: "Batches answered with missing states, and sent again.",
+                help: "Batches answered with missing states, and sent again",
                 metric_type: counter,
                 samples: by_type(functions, |f| vec![(vec![of_type(f)], f.stats.incomplete)]),
             },
             Family {
                 name: "statefun_failures",
-                help: "Calls or responses that failed the runtime, by error kind.",
+                help: "Calls or responses that failed the runtime, by error kind",
                 metric_type: counter,
                 samples: by_type(functions, |f| {
                     f.stats
@@ -151,7 +151,7 @@ impl Collector for Snapshot {
             },
             Family {
                 name: "statefun_attempt_failures",
-                help: "Call attempts that failed, retried or not, by transport error kind.",
+                help: "Call attempts that failed, retried or not, by transport error kind",
                 metric_type: counter,
                 samples: by_type(functions, |f| {
                     f.attempt_failures
@@ -162,37 +162,37 @@ impl Collector for Snapshot {
             },
             Family {
                 name: "statefun_backlog_messages",
-                help: "Messages waiting behind a request in flight.",
+                help: "Messages waiting behind a request in flight",
                 metric_type: gauge,
                 samples: vec![(vec![], self.gauges.backlog as u64)],
             },
             Family {
                 name: "statefun_in_flight_addresses",
-                help: "Addresses with a request in flight.",
+                help: "Addresses with a request in flight",
                 metric_type: gauge,
                 samples: vec![(vec![], self.gauges.in_flight as u64)],
             },
             Family {
                 name: "statefun_blocked_addresses",
-                help: "Addresses whose backlog is at its limit, holding up ingestion.",
+                help: "Addresses whose backlog is at its limit, holding up ingestion",
                 metric_type: gauge,
                 samples: vec![(vec![], self.gauges.blocked as u64)],
             },
             Family {
                 name: "statefun_delayed_messages",
-                help: "Delayed messages waiting for their time.",
+                help: "Delayed messages waiting for their time",
                 metric_type: gauge,
                 samples: vec![(vec![], self.gauges.delayed as u64)],
             },
             Family {
                 name: "statefun_addresses_with_state",
-                help: "Addresses holding state.",
+                help: "Addresses holding state",
                 metric_type: gauge,
                 samples: vec![(vec![], self.gauges.addresses_with_state as u64)],
             },
             Family {
                 name: "statefun_egress_queue_messages",
-                help: "Unread messages of each playground egress topic.",
+                help: "Unread messages of each playground egress topic",
                 metric_type: gauge,
                 samples: self
                     .topics
@@ -206,7 +206,7 @@ impl Collector for Snapshot {
         }
         let mut latency = encoder.encode_descriptor(
             "statefun_call_latency_seconds",
-            "Time from sending a batch to its answer, retries included.",
+            "Time from sending a batch to its answer, retries included",
             None,
             MetricType::Histogram,
         )?;

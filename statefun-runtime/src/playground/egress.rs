@@ -106,15 +106,13 @@ impl PlaygroundEgress {
         }
     }
 
-    /// The length of `topic` and up to `limit` of its oldest messages, consuming nothing;
-    /// `None` for an undeclared topic.
+    /// How many unread messages `topic` holds and up to `limit` of the oldest, consuming
+    /// nothing; `None` for an undeclared topic.
     pub fn peek_oldest(&self, topic: &str, limit: usize) -> Option<(usize, Vec<Bytes>)> {
         let topics = self.lock();
-        let queue = topics.get(topic)?;
-        Some((
-            queue.unread.len(),
-            queue.unread.iter().take(limit).cloned().collect(),
-        ))
+        let topic = topics.get(topic)?;
+        let oldest = topic.unread.iter().take(limit).cloned().collect();
+        Some((topic.unread.len(), oldest))
     }
 
     /// Every declared topic and how many unread messages it holds, by name.
@@ -122,7 +120,7 @@ impl PlaygroundEgress {
         let mut lengths: Vec<_> = self
             .lock()
             .iter()
-            .map(|(topic, queue)| (topic.clone(), queue.unread.len()))
+            .map(|(name, topic)| (name.clone(), topic.unread.len()))
             .collect();
         lengths.sort();
         lengths

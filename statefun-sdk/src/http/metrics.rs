@@ -9,18 +9,21 @@
 //! ```
 //! use statefun_sdk::http::metrics::ServerMetrics;
 //!
+//! // Served with `Server::new(handler).metrics(metrics.clone())`; nothing counted yet.
 //! let metrics = ServerMetrics::new();
-//! assert!(metrics.encode().contains("statefun_function_requests"));
+//! assert!(metrics.encode().ends_with("# EOF\n"));
 //! ```
 
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use http_body::Body;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::Full;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -84,22 +87,22 @@ impl ServerMetrics {
         let mut registry = Registry::default();
         registry.register(
             "statefun_function_requests",
-            "Requests the function server answered, by HTTP status.",
+            "Requests the function server answered, by HTTP status",
             requests.clone(),
         );
         registry.register(
             "statefun_function_invocations",
-            "Invocations in the batches received, by function type.",
+            "Invocations in the batches received, by function type",
             invocations.clone(),
         );
         registry.register(
             "statefun_function_request_duration_seconds",
-            "Time to answer a batch, by function type.",
+            "Time to answer a batch, by function type",
             latency.clone(),
         );
         registry.register(
             "statefun_function_failures",
-            "Batches answered with an error, by function type and kind.",
+            "Batches answered with an error, by function type and kind",
             failures.clone(),
         );
         Self {
@@ -128,7 +131,7 @@ impl ServerMetrics {
         service: StatefunService,
     ) -> Response<Full<Bytes>>
     where
-        B: Body,
+        B: Body<Data = Bytes> + Unpin,
         B::Error: Into<crate::types::BoxError>,
     {
         if request.method() == Method::GET && request.uri().path() == METRICS_PATH {
@@ -139,42 +142,21 @@ impl ServerMetrics {
             return response;
         }
         let start = Instant::now();
-        let limit = service.max_body();
-        // A Content-Length over the limit: the service answers 413 without reading.
-        if request.body().size_hint().lower() > limit as u64 {
-            let response = service.serve(request).await;
-            self.count(response.status(), None, 0, start);
-            return response;
-        }
-        let (head, body) = request.into_parts();
-        let body = match Limited::new(body, limit).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(error) => {
-                let (status, message) = if error.is::<LengthLimitError>() {
-                    (
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("the request body exceeds the limit of {limit} bytes"),
-                    )
-                } else {
-                    (
-                        StatusCode::BAD_REQUEST,
-                        format!("could not read the request body: {error}"),
-                    )
-                };
-                let mut response = Response::new(Full::new(Bytes::from(message)));
-                *response.status_mut() = status;
-                response.headers_mut().insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                );
-                self.count(status, None, 0, start);
-                return response;
-            }
+        // The service reads the body as ever (its limits, timeouts and answers unchanged);
+        // the tap keeps what it read, as shared slices of the same buffers.
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let tapped = request.map(|body| Tap {
+            inner: body,
+            seen: Arc::clone(&seen),
+        });
+        let response = service.serve(tapped).await;
+        let chunks = std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner));
+        let body = match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.into_iter().next().expect("one chunk"),
+            _ => Bytes::from(chunks.concat()),
         };
-        let batch = BatchHead::decode(body.clone()).ok();
-        let response = service
-            .serve(Request::from_parts(head, Full::new(body)))
-            .await;
+        let batch = BatchHead::decode(body).ok();
         let (function_type, invocations) = batch
             .and_then(|head| head.invocation)
             .map(|batch| {
@@ -248,4 +230,39 @@ struct BatchTarget {
     target: Option<statefun_protocol::Address>,
     #[prost(bytes = "bytes", repeated, tag = "3")]
     invocations: Vec<Bytes>,
+}
+
+/// A request body that keeps a clone (a reference, not a copy) of every data frame read.
+struct Tap<B> {
+    inner: B,
+    seen: Arc<Mutex<Vec<Bytes>>>,
+}
+
+impl<B: Body<Data = Bytes> + Unpin> Body for Tap<B> {
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.seen
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(data.clone());
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }

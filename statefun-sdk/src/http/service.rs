@@ -58,11 +58,6 @@ impl StatefunService {
         self
     }
 
-    /// The request body limit.
-    pub fn max_body(&self) -> usize {
-        self.body_limit
-    }
-
     /// The handler served.
     pub fn handler(&self) -> &RequestReplyHandler {
         &self.handler
