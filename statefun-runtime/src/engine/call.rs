@@ -31,6 +31,9 @@ pub(super) struct Call {
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
     pub invocations_at: usize,
+    /// The journal's numbers of the invocations, removed when the answer is applied;
+    /// empty without a store.
+    pub seqs: Vec<u64>,
 }
 
 impl Call {
@@ -188,6 +191,7 @@ mod tests {
                 endpoint: Arc::new(endpoint),
                 request: Bytes::new(),
                 invocations_at: 0,
+                seqs: Vec::new(),
             };
             let timer = tokio::time::sleep(Duration::ZERO);
             tokio::pin!(timer);

@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::DEFAULT_PAYLOAD_MAX_BYTES;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
@@ -33,6 +34,7 @@ pub struct Endpoint {
     pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+    pub(crate) payload_max_bytes: usize,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -56,10 +58,32 @@ impl Transport {
 impl Endpoint {
     /// Calls functions through `transport`, with StateFun's default limits.
     pub fn new(transport: impl FunctionTransport) -> Self {
+        let transport = Transport::new(transport);
+        let payload_max_bytes = match &transport {
+            Transport::Http(http) => http.payload_max_bytes(),
+            Transport::Other(_) => DEFAULT_PAYLOAD_MAX_BYTES,
+        };
         Self {
-            transport: Transport::new(transport),
+            transport,
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
+            payload_max_bytes,
+        }
+    }
+
+    /// The largest request the function takes, StateFun's `payload_max_bytes`: backlogs are
+    /// sent in batches under it (a single larger message goes alone). An HTTP transport's
+    /// own limit is the default, else 32 MiB.
+    pub fn payload_max_bytes(mut self, limit: usize) -> Self {
+        self.payload_max_bytes = limit;
+        self
+    }
+
+    /// Where the functions are served, for messages: the URL template, or "in process".
+    pub(crate) fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Http(http) => http.template().to_string(),
+            Transport::Other(_) => "a transport in process".to_owned(),
         }
     }
 
@@ -94,6 +118,7 @@ impl fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
+            .field("payload_max_bytes", &self.payload_max_bytes)
             .finish_non_exhaustive()
     }
 }
