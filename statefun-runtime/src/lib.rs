@@ -36,6 +36,7 @@
 
 #![deny(missing_docs)]
 
+mod admin;
 pub mod config;
 pub mod egress;
 mod engine;

@@ -1,7 +1,8 @@
 //! A local StateFun without Flink: the runtime, its HTTP endpoints and the playground's
 //! ingress and egress servers, all from one module.yaml.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -10,7 +11,80 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{EGRESS_ID, PlaygroundEgress, egress_service, ingress_service, serve};
-use crate::{Runtime, RuntimeBuilder};
+use crate::store::{Store, StoreError};
+use crate::{FailurePolicy, Runtime, RuntimeBuilder};
+
+/// How a [`LocalStatefun`] runs, beyond its module.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LocalOptions {
+    /// Where to keep state and every acknowledged message; in memory if `None`.
+    pub state_dir: Option<PathBuf>,
+    /// What a failing address does: parked by default, so that one bad message does not
+    /// stop a runtime that runs for days.
+    pub on_failure: FailurePolicy,
+    /// Where the admin API listens (parked addresses); not served if `None`.
+    pub admin: Option<SocketAddr>,
+}
+
+impl Default for LocalOptions {
+    /// In memory, parking failing addresses, no admin API.
+    fn default() -> Self {
+        Self {
+            state_dir: None,
+            on_failure: FailurePolicy::PARK,
+            admin: None,
+        }
+    }
+}
+
+/// The admin API's default address.
+pub const DEFAULT_ADMIN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8081);
+
+/// Why a [`LocalStatefun`] could not start.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StartError(StartRepr);
+
+/// The category of a [`StartError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartErrorKind {
+    /// The module cannot be run, or a port cannot be bound.
+    Config,
+    /// The state directory cannot be used.
+    Store,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StartRepr {
+    #[error(transparent)]
+    Config(ConfigError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl StartError {
+    /// The category of this error.
+    pub fn kind(&self) -> StartErrorKind {
+        match &self.0 {
+            StartRepr::Config(_) => StartErrorKind::Config,
+            StartRepr::Store(_) => StartErrorKind::Store,
+        }
+    }
+}
+
+impl From<ConfigError> for StartError {
+    fn from(error: ConfigError) -> Self {
+        Self(StartRepr::Config(error))
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(error: StoreError) -> Self {
+        Self(StartRepr::Store(error))
+    }
+}
 
 /// A running local StateFun: what the `statefun-runtime` binary starts.
 ///
@@ -32,15 +106,42 @@ pub struct LocalStatefun {
     runtime: Runtime,
     ingress: Vec<SocketAddr>,
     egress: Vec<SocketAddr>,
+    admin: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
 }
 
 impl LocalStatefun {
-    /// Starts everything `module` declares, listening on `host` (port 0 picks a free port).
-    /// Kafka and Kinesis ingresses are not run; each is logged as a warning.
+    /// Starts everything `module` declares, listening on `host` (port 0 picks a free port),
+    /// in memory and parking failing addresses. Kafka and Kinesis ingresses are not run;
+    /// each is logged as a warning.
     pub async fn start(module: &ModuleConfig, host: IpAddr) -> Result<Self, ConfigError> {
-        let mut builder = RuntimeBuilder::default();
+        Self::start_on(module, host, LocalOptions::default(), None).await
+    }
+
+    /// Starts everything `module` declares, as `options` say.
+    pub async fn start_with(
+        module: &ModuleConfig,
+        host: IpAddr,
+        options: LocalOptions,
+    ) -> Result<Self, StartError> {
+        let store = match &options.state_dir {
+            Some(dir) => Some(Store::open(dir)?),
+            None => None,
+        };
+        Ok(Self::start_on(module, host, options, store).await?)
+    }
+
+    async fn start_on(
+        module: &ModuleConfig,
+        host: IpAddr,
+        options: LocalOptions,
+        store: Option<Store>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = RuntimeBuilder::default().on_failure(options.on_failure);
+        if let Some(store) = store {
+            builder = builder.store(store);
+        }
         for endpoint in &module.endpoints {
             builder = builder.endpoint(endpoint.functions.clone(), endpoint.endpoint()?);
         }
@@ -97,10 +198,25 @@ impl LocalStatefun {
                 ),
             }
         }
+        let mut admin = None;
+        if let Some(address) = options.admin {
+            let listener = bind(address.ip(), address.port()).await?;
+            admin = Some(
+                listener
+                    .local_addr()
+                    .map_err(|source| bind_error(address.ip(), address.port(), source))?,
+            );
+            servers.push(tokio::spawn(crate::admin::serve(
+                listener,
+                runtime.clone(),
+                stopped.clone(),
+            )));
+        }
         Ok(Self {
             runtime,
             ingress,
             egress,
+            admin,
             stop,
             servers,
         })
@@ -119,6 +235,11 @@ impl LocalStatefun {
     /// Where the playground egresses listen, in module order.
     pub fn egress_addresses(&self) -> &[SocketAddr] {
         &self.egress
+    }
+
+    /// Where the admin API listens, if it is served.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// Stops accepting connections and waits for open ones to finish (a few seconds at most).

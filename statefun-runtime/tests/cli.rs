@@ -52,7 +52,7 @@ spec:
 ",
     );
     let mut child = Command::new(BINARY)
-        .args(["--host", "127.0.0.1", "--module"])
+        .args(["--host", "127.0.0.1", "--admin", "127.0.0.1:0", "--module"])
         .arg(&path)
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
