@@ -112,10 +112,18 @@ fn duration(text: &str) -> Result<Duration, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if let Some(Command::State { action }) = args.command {
+        // Standard output carries the exported lines; the log goes to standard error.
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+        return state(action);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -128,10 +136,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match args.command {
-        Some(Command::State { action }) => state(action),
-        None => runtime.block_on(run(args)),
-    }
+    runtime.block_on(run(args))
 }
 
 fn state(action: StateAction) -> ExitCode {
