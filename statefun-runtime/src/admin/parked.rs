@@ -1,6 +1,7 @@
 //! The admin API for parked addresses (JSON):
 //!
-//! - `GET /api/parked`: every parked address, the longest parked first;
+//! - `GET /api/parked`: every parked address, the longest parked first, and how many
+//!   addresses are active (a batch in flight or messages waiting);
 //! - `POST /api/parked/{namespace}/{type}/{id}/retry`: sends its failed batch again;
 //! - `POST /api/parked/{namespace}/{type}/{id}/skip`: drops its head message.
 //!
@@ -31,7 +32,11 @@ type AddressPath = Path<(String, String, String)>;
 
 async fn list(State(runtime): State<Runtime>) -> Json<Value> {
     let parked: Vec<Value> = runtime.parked().iter().map(describe).collect();
-    Json(json!({ "parked": parked }))
+    Json(json!({
+        "parked": parked,
+        "active": runtime.active_addresses(),
+        "delayed": runtime.pending_delayed_messages(),
+    }))
 }
 
 async fn retry(

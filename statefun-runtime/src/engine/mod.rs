@@ -359,6 +359,12 @@ impl Runtime {
         self.shared.lock().delivered.clone().unwrap_or_default()
     }
 
+    /// How many addresses have a batch in flight or messages waiting, parked ones aside.
+    pub fn active_addresses(&self) -> usize {
+        let engine = self.shared.lock();
+        engine.mailboxes.len() - engine.parked.len()
+    }
+
     /// The parked addresses (see [`FailurePolicy::Park`]), the longest parked first.
     pub fn parked(&self) -> Vec<ParkedAddress> {
         self.shared.lock().parked_addresses(Instant::now())

@@ -14,6 +14,7 @@ pub struct RuntimeProcess {
     child: Child,
     pub ingress: SocketAddr,
     pub egress: SocketAddr,
+    pub admin: SocketAddr,
 }
 
 /// How long to wait for the runtime to start or a condition to hold.
@@ -22,7 +23,7 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 impl RuntimeProcess {
     pub fn start(module: &Path, state_dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(BINARY)
-            .args(["--host", "127.0.0.1", "--no-admin", "--module"])
+            .args(["--host", "127.0.0.1", "--admin", "127.0.0.1:0", "--module"])
             .arg(module)
             .arg("--state-dir")
             .arg(state_dir)
@@ -47,8 +48,9 @@ impl RuntimeProcess {
         });
         let mut ingress = None;
         let mut egress = None;
+        let mut admin = None;
         let deadline = Instant::now() + DEADLINE;
-        while ingress.is_none() || egress.is_none() {
+        while ingress.is_none() || egress.is_none() || admin.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = log
                 .recv_timeout(left)
@@ -60,11 +62,38 @@ impl RuntimeProcess {
             };
             ingress = ingress.or_else(|| after("playground ingress listening on "));
             egress = egress.or_else(|| after("playground egress listening on "));
+            admin = admin.or_else(|| {
+                line.split("admin API listening on ")
+                    .nth(1)
+                    .and_then(|rest| rest.split(' ').next())
+                    .map(|address| address.parse().unwrap())
+            });
         }
         Self {
             child,
             ingress: ingress.unwrap(),
             egress: egress.unwrap(),
+            admin: admin.unwrap(),
+        }
+    }
+
+    /// Waits until no address is active and no delayed message is pending, as the admin
+    /// API reports.
+    pub fn wait_until_idle(&self) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let (status, body) = request(self.admin, "GET", "/api/parked", "text/plain", b"")
+                .expect("the admin API answers");
+            assert_eq!(status, 200);
+            let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            if report["active"] == 0 && report["delayed"] == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not idle within {DEADLINE:?}: {report}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
