@@ -162,6 +162,8 @@ fn every_counter_is_exact_under_faults_and_runtime_kills() {
 
     verify(&runtime, &expected);
     let verified = started.elapsed();
+    // The verifications were the last messages; once they are answered, nothing moves.
+    runtime.wait_until_idle();
     runtime.stop();
     let stored = exported_counters(&state_dir);
     for (id, want) in expected.iter().enumerate() {
