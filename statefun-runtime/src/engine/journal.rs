@@ -141,10 +141,16 @@ impl Journal {
     /// Queues what this step changed for the store's writer; what is returned says when
     /// it is durable. Nothing to wait for without a store, or if nothing changed.
     pub fn commit(&mut self) -> Option<Written> {
-        let store = self.store.as_ref()?;
         if self.ops.is_empty() && self.egress.is_empty() {
             return None;
         }
+        self.barrier()
+    }
+
+    /// Like [`commit`](Self::commit), also with nothing to commit: what is returned says
+    /// when every earlier step is durable.
+    pub fn barrier(&mut self) -> Option<Written> {
+        let store = self.store.as_ref()?;
         Some(store.submit(Commit {
             ops: std::mem::take(&mut self.ops),
             egress: std::mem::take(&mut self.egress),

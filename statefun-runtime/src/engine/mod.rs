@@ -359,6 +359,17 @@ impl Runtime {
         self.shared.lock().delivered.clone().unwrap_or_default()
     }
 
+    /// Waits until everything the runtime did so far is durable in its
+    /// [store](RuntimeBuilder::store); at once without one. (Only ingress messages are
+    /// acknowledged after their commit; the effects of responses are committed behind.)
+    pub async fn wait_durable(&self) -> Result<(), crate::store::StoreError> {
+        let written = self.shared.lock().journal.barrier();
+        match written {
+            Some(written) => written.wait().await,
+            None => Ok(()),
+        }
+    }
+
     /// How many addresses have a batch in flight or messages waiting, parked ones aside.
     pub fn active_addresses(&self) -> usize {
         let engine = self.shared.lock();

@@ -44,6 +44,10 @@ pub(crate) use records::{
     DelayedRecord, SpecRecord, StateRecord, delayed_record, spec_record, state_record,
 };
 
+/// How many steps may wait for the writer: past that, the engine waits for the disk, so
+/// that a runtime faster than its disk slows down instead of piling up memory.
+const QUEUE: usize = 16 * 1024;
+
 /// The file inside the state directory.
 const FILE: &str = "runtime.redb";
 
@@ -53,7 +57,7 @@ const FILE: &str = "runtime.redb";
 /// [`RuntimeBuilder::store`](crate::RuntimeBuilder::store): the runtime restores what it
 /// holds and keeps it up to date.
 pub struct Store {
-    commits: mpsc::Sender<Submitted>,
+    commits: mpsc::SyncSender<Submitted>,
     pub(crate) restored: Option<Restored>,
 }
 
@@ -135,7 +139,7 @@ impl Store {
         let db = redb::Database::create(dir.join(FILE))
             .map_err(|source| StoreError::open(dir, source.into()))?;
         let restored = tables::read_all(&db)?;
-        let (commits, queue) = mpsc::channel();
+        let (commits, queue) = mpsc::sync_channel(QUEUE);
         std::thread::Builder::new()
             .name("statefun-store".into())
             .spawn(move || writer::run(&db, &queue))
