@@ -10,7 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
-use crate::playground::{EGRESS_ID, PlaygroundEgress, egress_service, ingress_service, serve};
+use crate::playground::{
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
+};
 use crate::store::{Store, StoreError};
 use crate::{FailurePolicy, Runtime, RuntimeBuilder};
 
@@ -95,7 +97,7 @@ impl From<StoreError> for StartError {
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let module = ModuleConfig::load("module.yaml")?;
-/// let local = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+/// let local = LocalStatefun::start(&module, Ipv4Addr::LOCALHOST.into()).await?;
 /// println!("ingress on {:?}", local.ingress_addresses());
 /// let failure = local.runtime().failed().await;
 /// eprintln!("{failure}");
@@ -151,13 +153,18 @@ impl LocalStatefun {
         let mut playground_egress = false;
         for config in &module.egresses {
             match config {
-                EgressConfig::Playground { port, topics } => {
+                EgressConfig::Playground {
+                    port,
+                    topics,
+                    max_bytes_per_topic,
+                } => {
                     if std::mem::replace(&mut playground_egress, true) {
                         return Err(ConfigError::invalid(
                             "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
                         ));
                     }
-                    let sink = PlaygroundEgress::new(topics.iter().cloned());
+                    let sink = PlaygroundEgress::new(topics.iter().cloned())
+                        .max_bytes_per_topic(*max_bytes_per_topic);
                     let listener = bind(host, *port).await?;
                     egress.push(
                         listener
@@ -168,6 +175,7 @@ impl LocalStatefun {
                         listener,
                         egress_service(sink.clone()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
                 }
@@ -177,6 +185,12 @@ impl LocalStatefun {
             }
         }
         let runtime = builder.build();
+        let limits = MessageLimits::new(
+            module
+                .endpoints
+                .iter()
+                .map(|endpoint| (endpoint.functions.clone(), endpoint.http.payload_max_bytes)),
+        );
         let mut ingress = Vec::new();
         for config in &module.ingresses {
             match config {
@@ -189,8 +203,9 @@ impl LocalStatefun {
                     );
                     servers.push(tokio::spawn(serve(
                         listener,
-                        ingress_service(runtime.clone()),
+                        ingress_service(runtime.clone(), limits.clone(), Limits::default()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                 }
                 IngressConfig::NotRun { kind, id } => tracing::warn!(
