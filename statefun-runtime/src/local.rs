@@ -1,7 +1,7 @@
 //! A local StateFun without Flink: the runtime, its HTTP endpoints and the playground's
 //! ingress and egress servers, all from one module.yaml.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use tokio::net::TcpListener;
@@ -14,7 +14,7 @@ use crate::playground::{
     EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
 };
 use crate::store::{Store, StoreError};
-use crate::{FailurePolicy, Runtime, RuntimeBuilder};
+use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
 
 /// How a [`LocalStatefun`] runs, beyond its module.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl Default for LocalOptions {
 }
 
 /// The admin API's default address.
-pub const DEFAULT_ADMIN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8081);
+pub const DEFAULT_ADMIN: SocketAddr = admin::DEFAULT_ADMIN_ADDRESS;
 
 /// Why a [`LocalStatefun`] could not start.
 #[derive(Debug, thiserror::Error)]
@@ -108,9 +108,10 @@ pub struct LocalStatefun {
     runtime: Runtime,
     ingress: Vec<SocketAddr>,
     egress: Vec<SocketAddr>,
-    admin: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
+    playground_egress: Option<PlaygroundEgress>,
+    admin: Option<SocketAddr>,
 }
 
 impl LocalStatefun {
@@ -150,7 +151,7 @@ impl LocalStatefun {
         let (stop, stopped) = watch::channel(false);
         let mut servers = Vec::new();
         let mut egress = Vec::new();
-        let mut playground_egress = false;
+        let mut playground_egress = None;
         for config in &module.egresses {
             match config {
                 EgressConfig::Playground {
@@ -158,13 +159,14 @@ impl LocalStatefun {
                     topics,
                     max_bytes_per_topic,
                 } => {
-                    if std::mem::replace(&mut playground_egress, true) {
+                    if playground_egress.is_some() {
                         return Err(ConfigError::invalid(
                             "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
                         ));
                     }
                     let sink = PlaygroundEgress::new(topics.iter().cloned())
                         .max_bytes_per_topic(*max_bytes_per_topic);
+                    playground_egress = Some(sink.clone());
                     let listener = bind(host, *port).await?;
                     egress.push(
                         listener
@@ -213,28 +215,19 @@ impl LocalStatefun {
                 ),
             }
         }
-        let mut admin = None;
-        if let Some(address) = options.admin {
-            let listener = bind(address.ip(), address.port()).await?;
-            admin = Some(
-                listener
-                    .local_addr()
-                    .map_err(|source| bind_error(address.ip(), address.port(), source))?,
-            );
-            servers.push(tokio::spawn(crate::admin::serve(
-                listener,
-                runtime.clone(),
-                stopped.clone(),
-            )));
-        }
-        Ok(Self {
+        let mut local = Self {
             runtime,
             ingress,
             egress,
-            admin,
             stop,
             servers,
-        })
+            playground_egress,
+            admin: None,
+        };
+        if let Some(address) = options.admin {
+            local.serve_admin(address).await?;
+        }
+        Ok(local)
     }
 
     /// The runtime.
@@ -252,7 +245,28 @@ impl LocalStatefun {
         &self.egress
     }
 
-    /// Where the admin API listens, if it is served.
+    /// Serves the admin API, dashboard and metrics ([`crate::admin`]) on `address` (port 0
+    /// picks a free port) until shutdown, and returns where it listens.
+    pub async fn serve_admin(&mut self, address: SocketAddr) -> Result<SocketAddr, ConfigError> {
+        let listener = bind(address.ip(), address.port()).await?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| bind_error(address.ip(), address.port(), source))?;
+        let router = admin::router(self.runtime.clone(), self.playground_egress.clone());
+        let mut stopped = self.stop.subscribe();
+        self.servers.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = admin::serve(listener, router, shutdown).await {
+                tracing::error!("the admin server stopped: {error}");
+            }
+        }));
+        self.admin = Some(local);
+        Ok(local)
+    }
+
+    /// Where the admin server listens, if [`serve_admin`](Self::serve_admin) started it.
     pub fn admin_address(&self) -> Option<SocketAddr> {
         self.admin
     }

@@ -46,12 +46,12 @@ struct Args {
     #[arg(long, value_name = "DURATION", default_value = "30min", value_parser = duration)]
     parked_retry_max: Duration,
 
-    /// Where the admin API (parked addresses) listens.
+    /// Where the admin API, dashboard and metrics listen (parked addresses included).
     #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN)]
     admin: SocketAddr,
 
-    /// Do not serve the admin API.
-    #[arg(long)]
+    /// Do not serve the admin API, dashboard and metrics.
+    #[arg(long, conflicts_with = "admin")]
     no_admin: bool,
 
     #[command(subcommand)]
@@ -191,14 +191,23 @@ async fn run(args: Args) -> ExitCode {
             max_retry: args.parked_retry_max,
         },
     };
-    options.admin = (!args.no_admin).then_some(args.admin);
-    let local = match LocalStatefun::start_with(&module, args.host, options).await {
+    let mut local = match LocalStatefun::start_with(&module, args.host, options).await {
         Ok(local) => local,
         Err(error) => {
             tracing::error!("{error}");
             return ExitCode::from(2);
         }
     };
+    if !args.no_admin {
+        match local.serve_admin(args.admin).await {
+            Ok(address) => tracing::info!("dashboard and admin API on http://{address}/"),
+            Err(error) => {
+                tracing::error!("{error}");
+                local.shutdown().await;
+                return ExitCode::from(2);
+            }
+        }
+    }
     for endpoint in &module.endpoints {
         tracing::info!(functions = %endpoint.functions, url = %endpoint.url_path_template, "endpoint");
     }
@@ -207,9 +216,6 @@ async fn run(args: Args) -> ExitCode {
     }
     for address in local.egress_addresses() {
         tracing::info!("playground egress listening on {address}");
-    }
-    if let Some(address) = local.admin_address() {
-        tracing::info!("admin API listening on {address} (GET /api/parked)");
     }
     match &args.state_dir {
         Some(dir) => tracing::info!("state kept in {}", dir.display()),

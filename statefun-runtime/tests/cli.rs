@@ -43,7 +43,8 @@ spec:
   topics: [greetings]
 ";
 
-/// Starts the binary on `module` and returns it with its log lines and the egress address.
+/// Starts the binary on `module`, with its admin server on an ephemeral port, and returns
+/// it with its log lines, the egress address and the admin address if logged before it.
 fn start_with_egress(
     module: &std::path::Path,
     command: &mut Command,
@@ -51,10 +52,11 @@ fn start_with_egress(
     Child,
     std::io::Lines<BufReader<std::process::ChildStdout>>,
     String,
+    Option<String>,
 ) {
     let mut child = command
-        // Any free port: the default 8081 may be taken by another test.
-        .args(["--admin", "127.0.0.1:0", "--module"])
+        .args(["--admin", "127.0.0.1:0"])
+        .arg("--module")
         .arg(module)
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "info")
@@ -62,16 +64,20 @@ fn start_with_egress(
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut admin = None;
     let egress = lines
         .by_ref()
         .map(Result::unwrap)
         .find_map(|line| {
+            if let Some(address) = line.split("dashboard and admin API on http://").nth(1) {
+                admin = Some(address.trim().trim_end_matches('/').to_owned());
+            }
             line.split("playground egress listening on ")
                 .nth(1)
                 .map(str::to_owned)
         })
         .expect("the egress address is logged");
-    (child, lines, egress.trim().to_owned())
+    (child, lines, egress.trim().to_owned(), admin)
 }
 
 fn module_file(name: &str, text: &str) -> std::path::PathBuf {
@@ -116,15 +122,42 @@ fn an_empty_module_file_is_refused() {
     assert!(log.contains("declares no component"), "{log}");
 }
 
+#[test]
+fn admin_and_no_admin_cannot_be_given_together() {
+    let output = Command::new(BINARY)
+        .args(["--module", "m.yaml", "--admin", "127.0.0.1:0", "--no-admin"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("--no-admin") && error.contains("cannot be used with"),
+        "{error}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn serves_the_playground_egress_on_loopback_and_stops_on_sigterm() {
     let path = module_file("good", EGRESS_MODULE);
-    let (mut child, lines, egress) = start_with_egress(&path, &mut Command::new(BINARY));
+    let (mut child, lines, egress, admin) = start_with_egress(&path, &mut Command::new(BINARY));
     assert!(
         egress.starts_with("127.0.0.1:"),
         "loopback by default: {egress}"
     );
+    let admin = admin.expect("the admin address is logged before the egress's");
+
+    let mut stream = TcpStream::connect(&admin).unwrap();
+    stream
+        .write_all(b"GET /api/functions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the admin API: {answer}"
+    );
+    assert!(answer.contains(r#""selector":"example/*""#), "{answer}");
 
     let mut stream = TcpStream::connect(&egress).unwrap();
     stream
@@ -154,7 +187,7 @@ fn serves_the_playground_egress_on_loopback_and_stops_on_sigterm() {
 fn a_sigterm_right_after_readiness_is_a_clean_stop() {
     let path = module_file("ready", EGRESS_MODULE);
     for _ in 0..5 {
-        let (mut child, lines, _) = start_with_egress(&path, &mut Command::new(BINARY));
+        let (mut child, lines, _, _) = start_with_egress(&path, &mut Command::new(BINARY));
         sigterm(&child);
         let rest: Vec<String> = lines.map(Result::unwrap).collect();
         assert!(
@@ -179,7 +212,7 @@ fn out_of_file_descriptors_the_accept_loop_backs_off() {
     let path = module_file("emfile", EGRESS_MODULE);
     let mut command = Command::new("prlimit");
     command.args(["--nofile=48", "--", BINARY]);
-    let (mut child, lines, egress) = start_with_egress(&path, &mut command);
+    let (mut child, lines, egress, _) = start_with_egress(&path, &mut command);
     let log = std::thread::spawn(move || lines.map(Result::unwrap).collect::<Vec<_>>());
     // More idle connections than descriptors: the backlog holds the rest.
     let idle: Vec<TcpStream> = (0..100)

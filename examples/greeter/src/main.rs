@@ -2,15 +2,17 @@
 //! runtime with the playground's ingress on 8090 and egress on 8091) in one process.
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
-//! StateFun cluster or the playground image (see `module.yaml`).
+//! StateFun cluster (`module.yaml`, with `--kafka-egress`) or the playground image
+//! (`module.local.yaml`).
 //!
 //! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
 //! `--host 0.0.0.0`.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
+use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_sdk::http::server::Server;
 use statefun_sdk::http::shutdown_signal;
 
@@ -24,6 +26,10 @@ struct Args {
     /// The address to listen on (0.0.0.0 for every interface, as a container needs).
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+    /// With --functions-only: greet on the Kafka egress `example/greetings` (a StateFun
+    /// cluster's module.yaml) instead of the playground's (module.local.yaml).
+    #[arg(long, requires = "functions_only")]
+    kafka_egress: bool,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -33,6 +39,12 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
+    admin: SocketAddr,
+    /// Do not serve the dashboard, admin API and metrics.
+    #[arg(long, conflicts_with = "admin")]
+    no_admin: bool,
 }
 
 #[tokio::main]
@@ -52,27 +64,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
-        Server::new(greeter::handler())
+        let egress = if args.kafka_egress {
+            greeter::GreetingsEgress::Kafka
+        } else {
+            greeter::GreetingsEgress::Playground
+        };
+        Server::new(greeter::handler_for(egress))
             .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
     }
 
-    let running = local::start_on(
-        args.host,
-        Ports {
-            functions: args.port,
-            ingress: args.ingress_port,
-            egress: args.egress_port,
-        },
-    )
-    .await?;
+    let ports = Ports {
+        functions: args.port,
+        ingress: args.ingress_port,
+        egress: args.egress_port,
+    };
+    let admin = (!args.no_admin).then_some(args.admin);
+    let running = local::start_with(args.host, ports, admin).await?;
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",
         running.ingress(),
         running.egress()
     );
+    if let Some(admin) = running.admin() {
+        println!("dashboard on http://{admin}/ (metrics on /metrics)");
+    }
     println!();
     println!("Try:");
     println!(

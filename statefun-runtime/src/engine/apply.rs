@@ -16,6 +16,8 @@ impl Engine {
     /// Applies `plan`, the checked response to `call`, and sends what waits behind it.
     pub(super) fn apply(&mut self, shared: &Arc<Shared>, call: &Call, plan: Plan, now: Instant) {
         let sender = &call.target;
+        self.observe
+            .answered(call, plan.messages.iter().map(|m| &m.target), now);
         self.journal.batch_answered(sender, &call.seqs);
         for message in &plan.messages {
             let invocation = InvocationEntry {

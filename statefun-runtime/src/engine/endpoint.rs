@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::observe::AttemptFailures;
 use crate::DEFAULT_PAYLOAD_MAX_BYTES;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
@@ -35,6 +36,10 @@ pub struct Endpoint {
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
     pub(crate) payload_max_bytes: usize,
+    /// At most this many attempts per call; `u32::MAX` leaves it to the budget.
+    pub(crate) max_attempts: u32,
+    /// Shared by the clones of this endpoint, as the routes share it.
+    pub(crate) attempt_failures: Arc<AttemptFailures>,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -68,6 +73,8 @@ impl Endpoint {
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
             payload_max_bytes,
+            max_attempts: u32::MAX,
+            attempt_failures: Arc::default(),
         }
     }
 
@@ -107,6 +114,23 @@ impl Endpoint {
         self
     }
 
+    /// Gives up a call after `attempts` failed attempts (at least 1), even with budget
+    /// left. StateFun has no such limit, so the default is none; a test of a function
+    /// that fails deterministically sets 1, to see its failure once instead of once per
+    /// retry.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// How the transport is described to people: its kind and, over HTTP, the URL template.
+    pub(crate) fn transport_description(&self) -> (&'static str, Option<String>) {
+        match &self.transport {
+            Transport::Http(http) => ("http", Some(http.template().to_string())),
+            Transport::Other(_) => ("in-process", None),
+        }
+    }
+
     /// The backlog limit, if there is one.
     pub fn max_backlog(&self) -> Option<usize> {
         (self.max_num_batch_requests > 0).then_some(self.max_num_batch_requests)
@@ -119,6 +143,7 @@ impl fmt::Debug for Endpoint {
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
             .field("payload_max_bytes", &self.payload_max_bytes)
+            .field("max_attempts", &self.max_attempts)
             .finish_non_exhaustive()
     }
 }

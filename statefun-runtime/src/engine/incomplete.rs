@@ -16,6 +16,7 @@ impl Engine {
         context: IncompleteInvocationContext,
         now: Instant,
     ) -> Result<(), Error> {
+        self.observe.incomplete(call, now);
         let target = &call.target;
         let Some(mailbox) = self.mailboxes.get(target) else {
             return Ok(());

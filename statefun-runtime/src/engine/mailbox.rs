@@ -193,5 +193,6 @@ fn request(
         request: Bytes::from(request),
         invocations_at,
         seqs,
+        sent: Instant::now(),
     }
 }

@@ -19,8 +19,10 @@ mod delayed;
 mod encode;
 mod endpoint;
 mod incomplete;
+mod inspect;
 mod journal;
 mod mailbox;
+mod observe;
 mod parking;
 mod plan;
 mod restore;
@@ -38,6 +40,8 @@ use tokio::time::Instant;
 
 pub(crate) use delayed::DelayedMessage;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
+pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
+pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
 pub use parking::{FailurePolicy, ParkedAddress};
 pub use state::{Expiration, StateSpec};
 
@@ -52,6 +56,7 @@ use delayed::DelayedMessages;
 use encode::InvocationEntry;
 use journal::Journal;
 use mailbox::Mailbox;
+use observe::Observer;
 use parking::Parked;
 use routes::Routes;
 use state::StateStore;
@@ -131,6 +136,7 @@ impl RuntimeBuilder {
             policy: self.policy.unwrap_or(FailurePolicy::Stop),
             parked: FastMap::default(),
             journal: Journal::new(self.store, next_seq),
+            observe: Observer::default(),
         };
         if let Some(restored) = restored {
             engine.restore(restored, Instant::now());
@@ -221,6 +227,7 @@ pub(crate) struct Engine {
     parked: FastMap<AddressKey, Parked>,
     /// The changes of the current step, for the store.
     journal: Journal,
+    observe: Observer,
 }
 
 impl Runtime {
@@ -436,10 +443,12 @@ impl Shared {
                 .map(|plan| engine.apply(self, &call, plan, now)),
         };
         if let Err(failure) = result {
-            engine.fail(call, failure, now);
+            engine.observe.failed(&call, &failure);
+            engine.fail(&call, failure, now);
             // A parked address has a retry time.
             self.timer_wake.notify_one();
         }
+        engine.observe.keep(call);
         let next = engine.start.pop();
         self.finish_step(engine);
         next
@@ -495,7 +504,7 @@ impl Engine {
     }
 
     /// Handles a failed call or an unusable answer as the policy says.
-    fn fail(&mut self, call: call::Call, failure: Error, now: Instant) {
+    fn fail(&mut self, call: &call::Call, failure: Error, now: Instant) {
         match self.policy {
             FailurePolicy::Stop => {
                 tracing::error!("{failure}");

@@ -75,7 +75,7 @@ impl Engine {
     /// Parks `call`'s address after `error`: its batch goes back in front of its backlog.
     pub(super) fn park(
         &mut self,
-        call: Call,
+        call: &Call,
         error: Error,
         (first_retry, max_retry): (Duration, Duration),
         now: Instant,

@@ -80,7 +80,8 @@ impl Engine {
             let target = message
                 .target
                 .ok_or_else(|| malformed("a message target"))?;
-            let endpoint = Arc::clone(self.routes.find(&target)?);
+            let endpoint = self.routes.find(&target);
+            let endpoint = Arc::clone(endpoint.map_err(|e| e.sent_by(&sender.to_address()))?);
             messages.push(PlannedMessage {
                 target,
                 endpoint,
@@ -117,7 +118,8 @@ impl Engine {
                 })
             })?;
             let target = AddressKey::from(&target);
-            let endpoint = Arc::clone(self.routes.find(&target)?);
+            let endpoint = self.routes.find(&target);
+            let endpoint = Arc::clone(endpoint.map_err(|e| e.sent_by(&sender.to_address()))?);
             let token = (!token.is_empty()).then_some(token);
             if let Some(token) = &token {
                 let pending = added.contains(token)

@@ -106,6 +106,28 @@ impl PlaygroundEgress {
         }
     }
 
+    /// The length of `topic` and up to `limit` of its oldest messages, consuming nothing;
+    /// `None` for an undeclared topic.
+    pub fn peek_oldest(&self, topic: &str, limit: usize) -> Option<(usize, Vec<Bytes>)> {
+        let topics = self.lock();
+        let queue = topics.get(topic)?;
+        Some((
+            queue.unread.len(),
+            queue.unread.iter().take(limit).cloned().collect(),
+        ))
+    }
+
+    /// Every declared topic and how many unread messages it holds, by name.
+    pub fn topic_lengths(&self) -> Vec<(String, usize)> {
+        let mut lengths: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(topic, queue)| (topic.clone(), queue.unread.len()))
+            .collect();
+        lengths.sort();
+        lengths
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
         self.topics.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -63,9 +63,9 @@ impl RuntimeProcess {
             ingress = ingress.or_else(|| after("playground ingress listening on "));
             egress = egress.or_else(|| after("playground egress listening on "));
             admin = admin.or_else(|| {
-                line.split("admin API listening on ")
+                line.split("admin API on http://")
                     .nth(1)
-                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(|rest| rest.split('/').next())
                     .map(|address| address.parse().unwrap())
             });
         }

@@ -10,6 +10,7 @@
 //! | `axum` | `axum`: mount the functions in your own axum `Router`, with `route_service` or `into_router` |
 //! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
 //! | `server` or `axum` | `shutdown_signal`: Ctrl-C or SIGTERM, for either server |
+//! | `metrics` | `metrics::ServerMetrics`: Prometheus metrics on the built-in server's port, with `Server::metrics` |
 //! | `lambda` | `lambda::run`: serve on AWS Lambda behind API Gateway or a function URL, through `lambda_http` |
 //!
 //! # Status codes
@@ -34,6 +35,8 @@
 pub mod axum;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;

@@ -110,6 +110,8 @@ pub struct Server {
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     max_connections: Option<usize>,
+    #[cfg(feature = "metrics")]
+    metrics: Option<super::metrics::ServerMetrics>,
 }
 
 impl Server {
@@ -126,6 +128,8 @@ impl Server {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_connections: None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -153,6 +157,14 @@ impl Server {
     pub fn max_connections(mut self, limit: usize) -> Self {
         assert!(limit > 0, "a server needs at least one connection");
         self.max_connections = Some(limit);
+        self
+    }
+
+    /// Counts requests, invocations, latency and failures, and serves them as Prometheus
+    /// metrics on `GET /metrics` of the same port (feature `metrics`).
+    #[cfg(feature = "metrics")]
+    pub fn metrics(mut self, metrics: super::metrics::ServerMetrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -191,6 +203,12 @@ impl Server {
             .map(|limit| Arc::new(Semaphore::new(limit)));
         let body_read_timeout = self.body_read_timeout;
         let mut backoff = AcceptBackoff::default();
+        match listener.local_addr() {
+            Ok(address) => tracing::info!(%address, "serving StateFun functions"),
+            Err(error) => {
+                tracing::warn!(%error, "serving StateFun functions at an unknown address")
+            }
+        }
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
         loop {
@@ -225,6 +243,23 @@ impl Server {
                 tracing::debug!(%error, %peer, "could not set TCP_NODELAY");
             }
             let service = self.service.clone();
+            #[cfg(feature = "metrics")]
+            if let Some(metrics) = self.metrics.clone() {
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let (metrics, service) = (metrics.clone(), service.clone());
+                    let request = request.map(|body| TimedBody::new(body, body_read_timeout));
+                    async move { Ok::<_, Infallible>(metrics.serve(request, service).await) }
+                });
+                let connection =
+                    graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    if let Err(error) = connection.await {
+                        tracing::debug!(%error, %peer, "connection ended with an error");
+                    }
+                    drop(permit);
+                });
+                continue;
+            }
             // hyper names the future type through service_fn's generics: no box per request,
             // unlike a Service impl (or tower's) whose future must be a nameable type.
             let service = service_fn(move |request: Request<Incoming>| {

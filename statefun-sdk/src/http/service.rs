@@ -58,6 +58,11 @@ impl StatefunService {
         self
     }
 
+    /// The request body limit.
+    pub fn max_body(&self) -> usize {
+        self.body_limit
+    }
+
     /// The handler served.
     pub fn handler(&self) -> &RequestReplyHandler {
         &self.handler
