@@ -7,6 +7,7 @@ use statefun_protocol::Address;
 
 use crate::FunctionType;
 use crate::egress::EgressRejection;
+use crate::store::StoreError;
 use crate::transport::TransportError;
 
 /// Something a function did, or a call that could not be made, that StateFun treats as a
@@ -47,6 +48,8 @@ pub enum ErrorKind {
     MissingStatesLoop,
     /// A response that lacks a field the protocol requires.
     MalformedResponse,
+    /// The store could not make a message durable.
+    Storage,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +137,12 @@ pub(crate) enum Repr {
         address: Address,
         what: &'static str,
     },
+    #[error("a message to {address} could not be made durable: {source}")]
+    Storage {
+        address: Address,
+        #[source]
+        source: StoreError,
+    },
 }
 
 impl Error {
@@ -155,6 +164,7 @@ impl Error {
             Repr::DuplicateCancellationToken { .. } => ErrorKind::DuplicateCancellationToken,
             Repr::MissingStatesLoop { .. } => ErrorKind::MissingStatesLoop,
             Repr::MalformedResponse { .. } => ErrorKind::MalformedResponse,
+            Repr::Storage { .. } => ErrorKind::Storage,
         }
     }
 
@@ -168,7 +178,8 @@ impl Error {
             | Repr::InvalidStateSpec { address, .. }
             | Repr::InvalidMutation { address, .. }
             | Repr::MissingStatesLoop { address, .. }
-            | Repr::MalformedResponse { address, .. } => address,
+            | Repr::MalformedResponse { address, .. }
+            | Repr::Storage { address, .. } => address,
             // The address that cannot be reached, as before the sender was known.
             Repr::UnknownFunctionType { target, .. }
             | Repr::UnknownFunctionTypeFrom { target, .. } => target,

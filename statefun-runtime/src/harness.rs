@@ -12,7 +12,7 @@ use crate::engine::{DeliveredBatch, Endpoint, Runtime, RuntimeBuilder};
 use crate::transport::{
     FunctionTransport, HttpTransport, HttpTransportConfig, ServiceTransport, UrlTemplate,
 };
-use crate::{Error, FunctionSelector};
+use crate::{Error, FailurePolicy, FunctionSelector};
 
 /// Builds a [`Harness`]. Selectors and URLs are checked by [`build`](Self::build), which
 /// reports the first bad one.
@@ -64,6 +64,14 @@ impl HarnessBuilder {
         let captured = CapturedEgress::default();
         self.runtime = self.runtime.egress(id, captured.clone());
         self.captured.insert(id.to_owned(), captured);
+        self
+    }
+
+    /// Parks failing addresses instead of failing fast, e.g. to test how functions recover
+    /// (see [`FailurePolicy`]). By default the harness stops at the first failure, which
+    /// [`Harness::run_until_quiescent`] returns.
+    pub fn on_failure(mut self, policy: FailurePolicy) -> Self {
+        self.runtime = self.runtime.on_failure(policy);
         self
     }
 

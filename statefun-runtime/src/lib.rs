@@ -50,12 +50,13 @@ mod function_type;
 mod harness;
 pub mod local;
 pub mod playground;
+pub mod store;
 
 pub mod transport;
 
 pub use engine::{
     DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, DeliveredBatch, Endpoint, Expiration,
-    Runtime, RuntimeBuilder, StateSpec,
+    FailurePolicy, ParkedAddress, Runtime, RuntimeBuilder, StateSpec,
 };
 pub use error::{Error, ErrorKind};
 pub use function_type::{FunctionSelector, FunctionType, SelectorError, TypenameError};

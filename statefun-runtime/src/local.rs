@@ -2,6 +2,7 @@
 //! ingress and egress servers, all from one module.yaml.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -12,7 +13,77 @@ use crate::egress::LoggedEgress;
 use crate::playground::{
     EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
 };
-use crate::{Runtime, RuntimeBuilder, admin};
+use crate::store::{Store, StoreError};
+use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
+
+/// How a [`LocalStatefun`] runs, beyond its module.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LocalOptions {
+    /// Where to keep state and every acknowledged message; in memory if `None`.
+    pub state_dir: Option<PathBuf>,
+    /// What a failing address does: parked by default, so that one bad message does not
+    /// stop a runtime that runs for days.
+    pub on_failure: FailurePolicy,
+    /// Where the admin API listens (parked addresses); not served if `None`.
+    pub admin: Option<SocketAddr>,
+}
+
+impl Default for LocalOptions {
+    /// In memory, parking failing addresses, no admin API.
+    fn default() -> Self {
+        Self {
+            state_dir: None,
+            on_failure: FailurePolicy::PARK,
+            admin: None,
+        }
+    }
+}
+
+/// Why a [`LocalStatefun`] could not start.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StartError(StartRepr);
+
+/// The category of a [`StartError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartErrorKind {
+    /// The module cannot be run, or a port cannot be bound.
+    Config,
+    /// The state directory cannot be used.
+    Store,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StartRepr {
+    #[error(transparent)]
+    Config(ConfigError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl StartError {
+    /// The category of this error.
+    pub fn kind(&self) -> StartErrorKind {
+        match &self.0 {
+            StartRepr::Config(_) => StartErrorKind::Config,
+            StartRepr::Store(_) => StartErrorKind::Store,
+        }
+    }
+}
+
+impl From<ConfigError> for StartError {
+    fn from(error: ConfigError) -> Self {
+        Self(StartRepr::Config(error))
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(error: StoreError) -> Self {
+        Self(StartRepr::Store(error))
+    }
+}
 
 /// A running local StateFun: what the `statefun-runtime` binary starts.
 ///
@@ -41,10 +112,36 @@ pub struct LocalStatefun {
 }
 
 impl LocalStatefun {
-    /// Starts everything `module` declares, listening on `host` (port 0 picks a free port).
-    /// Kafka and Kinesis ingresses are not run; each is logged as a warning.
+    /// Starts everything `module` declares, listening on `host` (port 0 picks a free port),
+    /// in memory and parking failing addresses. Kafka and Kinesis ingresses are not run;
+    /// each is logged as a warning.
     pub async fn start(module: &ModuleConfig, host: IpAddr) -> Result<Self, ConfigError> {
-        let mut builder = RuntimeBuilder::default();
+        Self::start_on(module, host, LocalOptions::default(), None).await
+    }
+
+    /// Starts everything `module` declares, as `options` say.
+    pub async fn start_with(
+        module: &ModuleConfig,
+        host: IpAddr,
+        options: LocalOptions,
+    ) -> Result<Self, StartError> {
+        let store = match &options.state_dir {
+            Some(dir) => Some(Store::open(dir)?),
+            None => None,
+        };
+        Ok(Self::start_on(module, host, options, store).await?)
+    }
+
+    async fn start_on(
+        module: &ModuleConfig,
+        host: IpAddr,
+        options: LocalOptions,
+        store: Option<Store>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = RuntimeBuilder::default().on_failure(options.on_failure);
+        if let Some(store) = store {
+            builder = builder.store(store);
+        }
         for endpoint in &module.endpoints {
             builder = builder.endpoint(endpoint.functions.clone(), endpoint.endpoint()?);
         }
@@ -115,7 +212,7 @@ impl LocalStatefun {
                 ),
             }
         }
-        Ok(Self {
+        let mut local = Self {
             runtime,
             ingress,
             egress,
@@ -123,7 +220,11 @@ impl LocalStatefun {
             servers,
             playground_egress,
             admin: None,
-        })
+        };
+        if let Some(address) = options.admin {
+            local.serve_admin(address).await?;
+        }
+        Ok(local)
     }
 
     /// The runtime.

@@ -3,26 +3,49 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
+use statefun_runtime::FailurePolicy;
 use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_runtime::config::ModuleConfig;
-use statefun_runtime::local::LocalStatefun;
+use statefun_runtime::local::{LocalOptions, LocalStatefun};
+use statefun_runtime::store;
 use tracing_subscriber::EnvFilter;
 
 /// Runs the functions of an Apache Flink StateFun 3.x module.yaml without Flink: calls
-/// its HTTP endpoints, serves the playground ingress and egress, and keeps state in memory.
+/// its HTTP endpoints, serves the playground ingress and egress, and keeps state in memory
+/// or, with --state-dir, on disk.
 #[derive(Debug, Parser)]
-#[command(name = "statefun-runtime", version)]
+#[command(name = "statefun-runtime", version, subcommand_negates_reqs = true)]
 struct Args {
     /// The module file, as written for StateFun 3.x (kind/spec documents).
-    #[arg(long, value_name = "PATH")]
-    module: PathBuf,
+    #[arg(long, value_name = "PATH", required = true)]
+    module: Option<PathBuf>,
 
     /// The address the playground ingress and egress listen on: loopback unless told
     /// otherwise (a container needs 0.0.0.0).
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+
+    /// Keep state, specs, queued and in-flight messages and delayed messages in this
+    /// directory, and start from what it holds: a `kill -9` loses nothing acknowledged.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+
+    /// What an address whose calls keep failing does: `park` holds its messages and goes
+    /// on with the others; `stop` exits non-zero, as StateFun fails the job.
+    #[arg(long, value_enum, default_value_t = OnFailure::Park)]
+    on_failure: OnFailure,
+
+    /// The wait before a parked address is retried automatically; it doubles after each
+    /// failed retry up to --parked-retry-max (e.g. 30s, 5min).
+    #[arg(long, value_name = "DURATION", default_value = "1min", value_parser = duration)]
+    parked_retry: Duration,
+
+    /// The longest wait between automatic retries of a parked address.
+    #[arg(long, value_name = "DURATION", default_value = "30min", value_parser = duration)]
+    parked_retry_max: Duration,
 
     /// Where the admin API, dashboard and metrics listen [default: 127.0.0.1:8081; if that
     /// is taken, the runtime runs without them and says so].
@@ -32,14 +55,78 @@ struct Args {
     /// Do not serve the admin API, dashboard and metrics.
     #[arg(long, conflicts_with = "admin")]
     no_admin: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnFailure {
+    Park,
+    Stop,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect or bootstrap the stored state (the runtime must be stopped).
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StateAction {
+    /// Writes every stored state value as JSON lines to standard output.
+    Export {
+        /// The runtime's state directory.
+        #[arg(long, value_name = "DIR")]
+        state_dir: PathBuf,
+    },
+    /// Reads JSON lines (as `state export` writes them) from a file or standard input
+    /// into the store, all or nothing.
+    Import {
+        /// The runtime's state directory; created if missing.
+        #[arg(long, value_name = "DIR")]
+        state_dir: PathBuf,
+        /// The file to read; standard input if absent.
+        file: Option<PathBuf>,
+    },
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 30s or 5min"))?;
+    let seconds = match unit.trim() {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "s" | "" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        other => return Err(format!("unknown unit `{other}` (ms, s, min, h)")),
+    };
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if let Some(Command::State { action }) = args.command {
+        // Standard output carries the exported lines; the log goes to standard error.
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+        return state(action);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -55,17 +142,58 @@ fn main() -> ExitCode {
     runtime.block_on(run(args))
 }
 
+fn state(action: StateAction) -> ExitCode {
+    let result = match action {
+        StateAction::Export { state_dir } => {
+            let out = std::io::stdout().lock();
+            store::export_json_lines(&state_dir, std::io::BufWriter::new(out))
+                .map(|count| tracing::info!("exported {count} state value(s)"))
+        }
+        StateAction::Import { state_dir, file } => match file {
+            Some(file) => match std::fs::File::open(&file) {
+                Ok(input) => store::import_json_lines(&state_dir, std::io::BufReader::new(input)),
+                Err(error) => {
+                    tracing::error!("cannot read {}: {error}", file.display());
+                    return ExitCode::from(2);
+                }
+            },
+            None => store::import_json_lines(&state_dir, std::io::stdin().lock()),
+        }
+        .map(|count| tracing::info!("imported {count} state value(s)")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn run(args: Args) -> ExitCode {
     // Before anything listens or is announced: a SIGTERM from then on is a clean stop.
     let signal = shutdown_signal();
-    let module = match ModuleConfig::load(&args.module) {
+    let Some(module_path) = &args.module else {
+        tracing::error!("--module is required");
+        return ExitCode::from(2);
+    };
+    let module = match ModuleConfig::load(module_path) {
         Ok(module) => module,
         Err(error) => {
             tracing::error!("{error}");
             return ExitCode::from(2);
         }
     };
-    let mut local = match LocalStatefun::start(&module, args.host).await {
+    let mut options = LocalOptions::default();
+    options.state_dir = args.state_dir.clone();
+    options.on_failure = match args.on_failure {
+        OnFailure::Stop => FailurePolicy::Stop,
+        OnFailure::Park => FailurePolicy::Park {
+            first_retry: args.parked_retry,
+            max_retry: args.parked_retry_max,
+        },
+    };
+    let mut local = match LocalStatefun::start_with(&module, args.host, options).await {
         Ok(local) => local,
         Err(error) => {
             tracing::error!("{error}");
@@ -95,6 +223,10 @@ async fn run(args: Args) -> ExitCode {
     }
     for address in local.egress_addresses() {
         tracing::info!("playground egress listening on {address}");
+    }
+    match &args.state_dir {
+        Some(dir) => tracing::info!("state kept in {}", dir.display()),
+        None => tracing::info!("state kept in memory (--state-dir DIR keeps it on disk)"),
     }
     let code = tokio::select! {
         failure = local.runtime().failed() => {

@@ -11,6 +11,7 @@
 //! | `GET /api/egress`, `GET /api/egress/{topic}?limit=` | playground topics, peeked |
 //! | `POST /api/send/{namespace}/{type}/{id}` | send a message, as the playground ingress |
 //! | `GET /metrics` | Prometheus metrics |
+//! | `GET /api/parked`, `POST /api/parked/{namespace}/{type}/{id}/retry` or `/skip` | parked addresses |
 //!
 //! Only `POST` changes anything, and not when a browser says the call comes from another
 //! site's page (`Origin`); every input has a bound, and a bad one gets a 4xx with a
@@ -40,6 +41,7 @@ mod error;
 mod functions;
 mod metrics;
 mod origin;
+mod parked;
 mod send;
 mod value;
 
@@ -76,9 +78,13 @@ pub fn router(runtime: Runtime, egress: Option<PlaygroundEgress>) -> Router {
         .merge(egress::routes())
         .merge(send::routes())
         .merge(metrics::routes())
+        .with_state(Admin {
+            runtime: runtime.clone(),
+            egress,
+        })
+        .merge(parked::routes(runtime))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(origin::same_origin))
-        .with_state(Admin { runtime, egress })
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.

@@ -31,6 +31,9 @@ pub(super) struct Call {
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
     pub invocations_at: usize,
+    /// The journal's numbers of the invocations, removed when the answer is applied;
+    /// empty without a store.
+    pub seqs: Vec<u64>,
     /// When the request was made, for the call's latency.
     pub sent: Instant,
 }
@@ -191,6 +194,7 @@ mod tests {
                 endpoint: Arc::new(endpoint),
                 request: Bytes::new(),
                 invocations_at: 0,
+                seqs: Vec::new(),
                 sent: Instant::now(),
             };
             let timer = tokio::time::sleep(Duration::ZERO);
@@ -214,6 +218,7 @@ mod tests {
             endpoint: Arc::new(endpoint),
             request: Bytes::new(),
             invocations_at: 0,
+            seqs: Vec::new(),
             sent: Instant::now(),
         };
         let timer = tokio::time::sleep(Duration::ZERO);

@@ -9,7 +9,6 @@
 //! decoder, so what is accepted and how it is read, and every decode error, stay prost's.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use prost::Message;
@@ -20,7 +19,6 @@ use statefun_protocol::from_function::{
 use statefun_protocol::{FromFunction, TypedValue};
 
 use super::address_key::{AddressKey, AddressParts, is_utf8};
-use super::endpoint::Endpoint;
 
 const VARINT: u8 = 0;
 const I64: u8 = 1;
@@ -62,10 +60,6 @@ impl Messages {
             Some(_) => self.rest.push(message),
         }
     }
-
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut OutgoingMessage> {
-        self.first.iter_mut().chain(&mut self.rest)
-    }
 }
 
 impl IntoIterator for Messages {
@@ -85,8 +79,6 @@ impl IntoIterator for Messages {
 pub(crate) struct OutgoingMessage {
     pub target: Option<AddressKey>,
     pub argument: Argument,
-    /// The endpoint serving the target, found when the response is checked.
-    pub endpoint: Option<Arc<Endpoint>>,
 }
 
 /// An outgoing message's argument.
@@ -119,7 +111,6 @@ impl From<InvocationResponse> for Effects {
             messages.push(OutgoingMessage {
                 target: message.target.as_ref().map(AddressKey::from),
                 argument: message.argument.map_or(Argument::Absent, Argument::Decoded),
-                endpoint: None,
             });
         }
         Self {
@@ -196,7 +187,6 @@ fn read_message(body: &[u8], bytes: &[u8]) -> Option<OutgoingMessage> {
     let mut outgoing = OutgoingMessage {
         target: None,
         argument: Argument::Absent,
-        endpoint: None,
     };
     while !message.is_empty() {
         match message.key()? {

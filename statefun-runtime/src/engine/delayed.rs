@@ -28,7 +28,6 @@ type Slot = (Instant, u64);
 pub(crate) struct DelayedMessages {
     by_time: BTreeMap<Slot, DelayedMessage>,
     tokens: FastMap<(AddressKey, String), Slot>,
-    next_sequence: u64,
 }
 
 impl DelayedMessages {
@@ -37,9 +36,9 @@ impl DelayedMessages {
             .contains_key(&(sender.clone(), token.to_owned()))
     }
 
-    pub fn schedule(&mut self, at: Instant, message: DelayedMessage) {
-        let slot = (at, self.next_sequence);
-        self.next_sequence += 1;
+    /// Schedules `message` for `at` under `seq`, a number larger than every earlier one.
+    pub fn schedule(&mut self, at: Instant, seq: u64, message: DelayedMessage) {
+        let slot = (at, seq);
         if let Some(token) = &message.token {
             self.tokens
                 .insert((message.sender.clone(), token.clone()), slot);
@@ -47,26 +46,27 @@ impl DelayedMessages {
         self.by_time.insert(slot, message);
     }
 
-    /// Removes the message `sender` scheduled with `token`; nothing happens if it already
-    /// fired or never existed.
-    pub fn cancel(&mut self, sender: &AddressKey, token: &str) {
-        if let Some(slot) = self.tokens.remove(&(sender.clone(), token.to_owned())) {
-            self.by_time.remove(&slot);
-        }
+    /// Removes the message `sender` scheduled with `token` and returns its number; nothing
+    /// happens if it already fired or never existed.
+    pub fn cancel(&mut self, sender: &AddressKey, token: &str) -> Option<u64> {
+        let slot = self.tokens.remove(&(sender.clone(), token.to_owned()))?;
+        self.by_time.remove(&slot);
+        Some(slot.1)
     }
 
-    /// Removes and returns every message due at `now`, in fire order.
-    pub fn take_due(&mut self, now: Instant) -> Vec<DelayedMessage> {
+    /// Removes and returns every message due at `now`, with its number, in fire order.
+    pub fn take_due(&mut self, now: Instant) -> Vec<(u64, DelayedMessage)> {
         let mut due = Vec::new();
         while let Some(entry) = self.by_time.first_entry() {
             if entry.key().0 > now {
                 break;
             }
+            let seq = entry.key().1;
             let message = entry.remove();
             if let Some(token) = &message.token {
                 self.tokens.remove(&(message.sender.clone(), token.clone()));
             }
-            due.push(message);
+            due.push((seq, message));
         }
         due
     }

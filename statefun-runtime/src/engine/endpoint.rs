@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::observe::AttemptFailures;
+use crate::DEFAULT_PAYLOAD_MAX_BYTES;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
@@ -34,6 +35,7 @@ pub struct Endpoint {
     pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+    pub(crate) payload_max_bytes: usize,
     /// At most this many attempts per call; `u32::MAX` leaves it to the budget.
     pub(crate) max_attempts: u32,
     /// Shared by the clones of this endpoint, as the routes share it.
@@ -61,12 +63,34 @@ impl Transport {
 impl Endpoint {
     /// Calls functions through `transport`, with StateFun's default limits.
     pub fn new(transport: impl FunctionTransport) -> Self {
+        let transport = Transport::new(transport);
+        let payload_max_bytes = match &transport {
+            Transport::Http(http) => http.payload_max_bytes(),
+            Transport::Other(_) => DEFAULT_PAYLOAD_MAX_BYTES,
+        };
         Self {
-            transport: Transport::new(transport),
+            transport,
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
+            payload_max_bytes,
             max_attempts: u32::MAX,
             attempt_failures: Arc::default(),
+        }
+    }
+
+    /// The largest request the function takes, StateFun's `payload_max_bytes`: backlogs are
+    /// sent in batches under it (a single larger message goes alone). An HTTP transport's
+    /// own limit is the default, else 32 MiB.
+    pub fn payload_max_bytes(mut self, limit: usize) -> Self {
+        self.payload_max_bytes = limit;
+        self
+    }
+
+    /// Where the functions are served, for messages: the URL template, or "in process".
+    pub(crate) fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Http(http) => http.template().to_string(),
+            Transport::Other(_) => "a transport in process".to_owned(),
         }
     }
 
@@ -118,6 +142,7 @@ impl fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
+            .field("payload_max_bytes", &self.payload_max_bytes)
             .field("max_attempts", &self.max_attempts)
             .finish_non_exhaustive()
     }

@@ -1,18 +1,31 @@
 //! The engine: per-address mailboxes with one request in flight, state, delayed messages,
 //! egress routing. It knows functions only through [`FunctionTransport`]s.
 //!
+//! A function's answer goes through one step per file, straight down:
+//! [`call`] sends a batch and [`decode`]s the answer; [`plan`] checks all of it into a
+//! [`Plan`](plan::Plan) that cannot fail to apply; the [`journal`] records each change for
+//! the store, which commits the whole answer at once; [`apply`] changes memory and sends
+//! the next batch from the [`mailbox`]. A failure instead [`parking`]s the address, or
+//! stops the runtime.
+//!
 //! [`FunctionTransport`]: crate::transport::FunctionTransport
 
 mod address_key;
+mod apply;
+mod backlog;
 mod call;
 mod decode;
 mod delayed;
 mod encode;
 mod endpoint;
+mod incomplete;
 mod inspect;
+mod journal;
 mod mailbox;
 mod observe;
-mod response;
+mod parking;
+mod plan;
+mod restore;
 mod routes;
 mod state;
 
@@ -20,25 +33,31 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use statefun_protocol::to_function::Invocation;
+
 use statefun_protocol::{Address, TypedValue};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+pub(crate) use delayed::DelayedMessage;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
 pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
 pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
+pub use parking::{FailurePolicy, ParkedAddress};
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
-use crate::error::Error;
+use crate::error::{Error, Repr};
 use crate::fast_map::FastMap;
+use crate::store::Store;
 use crate::{FunctionSelector, FunctionType};
 use address_key::AddressKey;
 use decode::Answer;
 use delayed::DelayedMessages;
 use encode::InvocationEntry;
+use journal::Journal;
 use mailbox::Mailbox;
 use observe::Observer;
+use parking::Parked;
 use routes::Routes;
 use state::StateStore;
 
@@ -57,6 +76,8 @@ pub struct RuntimeBuilder {
     routes: Routes,
     egresses: FastMap<String, Arc<dyn EgressSink>>,
     record_deliveries: bool,
+    policy: Option<FailurePolicy>,
+    store: Option<Store>,
 }
 
 impl RuntimeBuilder {
@@ -80,28 +101,52 @@ impl RuntimeBuilder {
         self
     }
 
+    /// What to do when an address fails; [`FailurePolicy::Stop`] unless set.
+    pub fn on_failure(mut self, policy: FailurePolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Keeps everything the runtime acknowledges in `store`, and starts from what it
+    /// holds: state, specs, queued and in-flight messages (sent again), delayed messages
+    /// (fired at their time, at once if overdue). Without a store everything is in memory.
+    pub fn store(mut self, store: Store) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Starts the runtime; it must be called within a Tokio runtime, whose clock it uses.
-    pub fn build(self) -> Runtime {
+    pub fn build(mut self) -> Runtime {
         let timer_wake = Arc::new(Notify::new());
+        let restored = self.store.as_mut().and_then(|store| store.restored.take());
+        let next_seq = restored.as_ref().map_or(0, |restored| restored.next_seq);
+        let mut engine = Engine {
+            routes: self.routes,
+            egresses: self.egresses,
+            states: StateStore::default(),
+            mailboxes: FastMap::default(),
+            delayed: DelayedMessages::default(),
+            blocked: 0,
+            failure: None,
+            delivered: self.record_deliveries.then(Vec::new),
+            wake_waiters: false,
+            start: Vec::new(),
+            states_scratch: Vec::new(),
+            entries_scratch: Vec::new(),
+            policy: self.policy.unwrap_or(FailurePolicy::Stop),
+            parked: FastMap::default(),
+            journal: Journal::new(self.store, next_seq),
+            observe: Observer::default(),
+        };
+        if let Some(restored) = restored {
+            engine.restore(restored, Instant::now());
+        }
         let shared = Arc::new(Shared {
-            engine: Mutex::new(Engine {
-                routes: self.routes,
-                egresses: self.egresses,
-                states: StateStore::default(),
-                mailboxes: FastMap::default(),
-                delayed: DelayedMessages::default(),
-                blocked: 0,
-                failure: None,
-                delivered: self.record_deliveries.then(Vec::new),
-                wake_waiters: false,
-                start: Vec::new(),
-                states_scratch: Vec::new(),
-                entries_scratch: Vec::new(),
-                observe: Observer::default(),
-            }),
+            engine: Mutex::new(engine),
             changed: Notify::new(),
             timer_wake: Arc::clone(&timer_wake),
         });
+        shared.start_calls(&mut shared.lock());
         tokio::spawn(drive_timers(Arc::downgrade(&shared), timer_wake));
         Runtime { shared }
     }
@@ -177,6 +222,11 @@ pub(crate) struct Engine {
     /// Buffers reused by every request, for its state and invocation entries.
     states_scratch: Vec<u8>,
     entries_scratch: Vec<u8>,
+    policy: FailurePolicy,
+    /// Addresses whose mailbox is held after a failure.
+    parked: FastMap<AddressKey, Parked>,
+    /// The changes of the current step, for the store.
+    journal: Journal,
     observe: Observer,
 }
 
@@ -186,13 +236,14 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// Sends an ingress message (no caller) to `target`.
+    /// Sends an ingress message (no caller) to `target`. With a [store](RuntimeBuilder::store),
+    /// it returns once the message is durable.
     ///
     /// Like StateFun's back-pressure, this waits while any address's backlog is at its
-    /// endpoint's `maxNumBatchRequests`. It fails at once if no endpoint serves the
-    /// target's type, and with the runtime's failure once it has failed.
+    /// endpoint's `maxNumBatchRequests` (parked addresses excepted). It fails at once if no
+    /// endpoint serves the target's type, and with the runtime's failure once it has failed.
     pub async fn send(&self, target: Address, argument: TypedValue) -> Result<(), Error> {
-        loop {
+        let written = loop {
             let changed = self.shared.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
@@ -209,16 +260,28 @@ impl Runtime {
                         argument: (&argument).into(),
                     };
                     engine.enqueue(target, &endpoint, invocation, Instant::now());
+                    let written = engine.journal.commit();
                     self.shared.start_calls(&mut engine);
-                    return Ok(());
+                    break written;
                 }
             }
             changed.await;
+        };
+        match written {
+            Some(written) => written.wait().await.map_err(|source| {
+                Repr::Storage {
+                    address: target,
+                    source,
+                }
+                .into()
+            }),
+            None => Ok(()),
         }
     }
 
-    /// Waits until nothing is in flight, no backlog waits and no delayed message is due;
-    /// delayed messages due later stay pending. Returns the runtime's failure if it failed.
+    /// Waits until nothing is in flight, no backlog waits (but those of parked addresses)
+    /// and no delayed message is due; delayed messages due later stay pending. Returns the
+    /// runtime's failure if it failed.
     pub async fn run_until_quiescent(&self) -> Result<(), Error> {
         loop {
             let changed = self.shared.changed.notified();
@@ -229,7 +292,9 @@ impl Runtime {
                 if let Some(failure) = &engine.failure {
                     return Err(failure.clone());
                 }
-                if engine.mailboxes.is_empty() && !engine.delayed.has_due(Instant::now()) {
+                if engine.mailboxes.len() == engine.parked.len()
+                    && !engine.delayed.has_due(Instant::now())
+                {
                     return Ok(());
                 }
             }
@@ -300,6 +365,46 @@ impl Runtime {
     pub fn delivered(&self) -> Vec<DeliveredBatch> {
         self.shared.lock().delivered.clone().unwrap_or_default()
     }
+
+    /// Waits until everything the runtime did so far is durable in its
+    /// [store](RuntimeBuilder::store); at once without one. (Only ingress messages are
+    /// acknowledged after their commit; the effects of responses are committed behind.)
+    pub async fn wait_durable(&self) -> Result<(), crate::store::StoreError> {
+        let written = self.shared.lock().journal.barrier();
+        match written {
+            Some(written) => written.wait().await,
+            None => Ok(()),
+        }
+    }
+
+    /// How many addresses have a batch in flight or messages waiting, parked ones aside.
+    pub fn active_addresses(&self) -> usize {
+        let engine = self.shared.lock();
+        engine.mailboxes.len() - engine.parked.len()
+    }
+
+    /// The parked addresses (see [`FailurePolicy::Park`]), the longest parked first.
+    pub fn parked(&self) -> Vec<ParkedAddress> {
+        self.shared.lock().parked_addresses(Instant::now())
+    }
+
+    /// Sends the failed batch of the parked `address` again, as it was, e.g. after its
+    /// function was fixed. Returns false if the address is not parked.
+    pub fn retry_parked(&self, address: &Address) -> bool {
+        let mut engine = self.shared.lock();
+        let retried = engine.unpark(&AddressKey::from(address), Instant::now());
+        self.shared.finish_step(engine);
+        retried
+    }
+
+    /// Drops the head message of the parked `address` (logged) and delivers the rest in
+    /// order. Returns the dropped message, or `None` if the address is not parked.
+    pub fn skip_parked(&self, address: &Address) -> Option<Invocation> {
+        let mut engine = self.shared.lock();
+        let dropped = engine.skip(&AddressKey::from(address), Instant::now());
+        self.shared.finish_step(engine);
+        dropped
+    }
 }
 
 impl Shared {
@@ -327,26 +432,39 @@ impl Shared {
             // A failed job applies nothing more.
             return None;
         }
+        let now = Instant::now();
+        // The answer was decoded by the call; check it into a plan, then apply it (the
+        // journal collecting the changes), and commit them as one step.
         let result = match outcome {
             Err(failure) => Err(failure),
-            Ok(Answer::Incomplete(context)) => engine.register_and_resend(&call, context),
-            Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
+            Ok(Answer::Incomplete(context)) => engine.register_and_resend(&call, context, now),
+            Ok(Answer::Effects(effects)) => engine
+                .plan(&call.target, effects, now)
+                .map(|plan| engine.apply(self, &call, plan, now)),
         };
         if let Err(failure) = result {
             engine.observe.failed(&call, &failure);
-            tracing::error!("{failure}");
-            engine.failure = Some(failure);
-            engine.wake_waiters = true;
+            engine.fail(&call, failure, now);
+            // A parked address has a retry time.
+            self.timer_wake.notify_one();
         }
         engine.observe.keep(call);
         let next = engine.start.pop();
+        self.finish_step(engine);
+        next
+    }
+
+    /// Commits the step's changes, starts the calls it made and wakes the waiters.
+    fn finish_step(self: &Arc<Self>, mut engine: MutexGuard<'_, Engine>) {
+        // Nobody waits for this commit: later steps are committed after it, and what
+        // others can see of it (egress records) waits for it in the store.
+        drop(engine.journal.commit());
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);
         drop(engine);
         if wake {
             self.changed.notify_waiters();
         }
-        next
     }
 
     fn fire_due_timers(self: &Arc<Self>) -> Option<Instant> {
@@ -357,20 +475,47 @@ impl Shared {
         let now = Instant::now();
         let due = engine.delayed.take_due(now);
         let fired = !due.is_empty();
-        for message in due {
+        for (seq, message) in due {
+            engine.journal.delayed_removed(seq);
             let invocation = InvocationEntry {
                 caller: Some(message.sender.encoded()),
                 argument: (&message.argument).into(),
             };
             engine.enqueue(message.target, &message.endpoint, invocation, now);
         }
-        self.start_calls(&mut engine);
-        let next = engine.delayed.next_deadline();
-        drop(engine);
-        if fired {
-            self.changed.notify_waiters();
+        let retried = engine.retry_due_parked(now);
+        if fired || retried {
+            engine.wake_waiters = true;
         }
+        let next = engine.next_deadline();
+        self.finish_step(engine);
         next
+    }
+}
+
+impl Engine {
+    /// The next time the timer driver has something to do: a delayed message or the
+    /// retry of a parked address.
+    fn next_deadline(&self) -> Option<Instant> {
+        match (self.delayed.next_deadline(), self.next_parked_retry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Handles a failed call or an unusable answer as the policy says.
+    fn fail(&mut self, call: &call::Call, failure: Error, now: Instant) {
+        match self.policy {
+            FailurePolicy::Stop => {
+                tracing::error!("{failure}");
+                self.failure = Some(failure);
+                self.wake_waiters = true;
+            }
+            FailurePolicy::Park {
+                first_retry,
+                max_retry,
+            } => self.park(call, failure, (first_retry, max_retry), now),
+        }
     }
 }
 

@@ -131,20 +131,21 @@ impl StateStore {
             .is_some_and(|registered| registered.index < sent)
     }
 
-    /// Registers the specs `address` reported missing and returns how many were new. A name
-    /// already registered keeps its spec; only its type is checked.
+    /// Registers the specs `address` reported missing and returns those that were new,
+    /// with their registration index. A name already registered keeps its spec; only its
+    /// type is checked.
     pub fn register(
         &mut self,
         address: &AddressKey,
         missing: &[PersistedValueSpec],
-    ) -> Result<usize, Error> {
+    ) -> Result<Vec<(String, usize, StateSpec)>, Error> {
         let mut checked = Vec::with_capacity(missing.len());
         for spec in missing {
             checked.push((spec.state_name.clone(), checked_spec(address, spec)?));
         }
         let [namespace, name, _] = address.parts_bytes();
         let specs = self.specs.get_or_default(namespace, name);
-        let mut added = 0;
+        let mut added = Vec::new();
         for (name, spec) in checked {
             match specs.get(&name) {
                 Some(registered) if registered.spec.typename != spec.typename => {
@@ -162,12 +163,56 @@ impl StateStore {
                 Some(_) => {}
                 None => {
                     let index = specs.len();
+                    added.push((name.clone(), index, spec.clone()));
                     specs.insert(name, Registered { spec, index });
-                    added += 1;
                 }
             }
         }
         Ok(added)
+    }
+
+    /// Puts back a spec read from the store.
+    pub fn restore_spec(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        state: String,
+        index: usize,
+        spec: StateSpec,
+    ) {
+        self.specs
+            .get_or_default(namespace.as_bytes(), name.as_bytes())
+            .insert(state, Registered { spec, index });
+    }
+
+    /// Puts back a value read from the store.
+    pub fn restore_value(
+        &mut self,
+        address: AddressKey,
+        state: String,
+        bytes: Bytes,
+        expires_at: Option<Instant>,
+    ) {
+        self.values
+            .entry(address)
+            .or_default()
+            .insert(state, StoredValue { bytes, expires_at });
+    }
+
+    /// When a value written now by `mutation` expires.
+    pub fn expiry_of(
+        &self,
+        address: &AddressKey,
+        mutation: &CheckedMutation,
+        now: Instant,
+    ) -> Option<Instant> {
+        match mutation {
+            CheckedMutation::Modify { state, .. } => self
+                .spec(address, state)
+                .and_then(|spec| spec.expiration.ttl())
+                .map(|ttl| now + ttl),
+            CheckedMutation::Delete { .. } => None,
+        }
     }
 
     fn spec(&self, address: &AddressKey, state: &str) -> Option<&StateSpec> {
@@ -427,7 +472,8 @@ mod tests {
                     &address,
                     &[spec("seen", "io.statefun.types/int", ExpireMode::None, 0)]
                 )
-                .unwrap(),
+                .unwrap()
+                .len(),
             0
         );
         let error = store

@@ -83,6 +83,11 @@ impl HttpTransport {
     pub fn template(&self) -> &UrlTemplate {
         &self.client.template
     }
+
+    /// The largest request or response body this transport exchanges.
+    pub(crate) fn payload_max_bytes(&self) -> usize {
+        self.client.payload_max_bytes
+    }
 }
 
 impl Client {

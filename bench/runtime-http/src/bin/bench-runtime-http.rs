@@ -24,6 +24,9 @@ struct Args {
     /// Messages per chain.
     #[arg(long, default_value_t = 5_000)]
     hops: i32,
+    /// Keep everything in a store in this (fresh) directory, as `--state-dir` does.
+    #[arg(long)]
+    state_dir: Option<std::path::PathBuf>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -32,9 +35,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let transport =
         HttpTransport::new(UrlTemplate::new(&args.url)?, HttpTransportConfig::default())?;
     let selector: FunctionSelector = "bench/*".parse()?;
-    let runtime = Runtime::builder()
-        .endpoint(selector, Endpoint::new(transport))
-        .build();
+    let mut builder = Runtime::builder().endpoint(selector, Endpoint::new(transport));
+    if let Some(dir) = &args.state_dir {
+        builder = builder.store(statefun_runtime::store::Store::open(dir)?);
+    }
+    let runtime = builder.build();
     let int = |n: i32| {
         let mut bytes = vec![];
         if n != 0 {
@@ -55,7 +60,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     )
                     .await?;
             }
-            runtime.run_until_quiescent().await
+            runtime.run_until_quiescent().await?;
+            // With a store, done means durable.
+            runtime.wait_durable().await?;
+            Ok::<(), Box<dyn std::error::Error>>(())
         }
     };
     // Warm up: connections, allocations, the states round trip.

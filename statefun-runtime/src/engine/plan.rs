@@ -1,27 +1,52 @@
-//! Checking a function's response as a whole, then applying it in StateFun's order:
-//! messages, delayed messages and cancellations, egress records, state mutations.
+//! Checking a function's response as a whole, into a [`Plan`] of what it does: the
+//! second step of decode → check and plan → persist → apply.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use statefun_protocol::TypedValue;
 use tokio::time::Instant;
 
 use super::Engine;
 use super::address_key::AddressKey;
-use super::decode::Effects;
+use super::decode::{Argument, Effects};
 use super::delayed::DelayedMessage;
+use super::encode::Payload;
+use super::endpoint::Endpoint;
 use super::state::CheckedMutation;
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 
-/// A response whose every part was checked: applying it cannot fail, so a bad response
-/// leaves no partial effect. Its messages, checked too, are read again from the response.
+/// A response whose every part was checked and resolved: applying it cannot fail, so a
+/// bad response leaves no partial effect.
 pub(crate) struct Plan {
+    /// The response body, which the messages' arguments are read from.
+    pub body: Bytes,
+    pub messages: Vec<PlannedMessage>,
     pub delayed: Vec<DelayedAction>,
     pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
     pub mutations: Vec<CheckedMutation>,
+}
+
+/// A message to send, its target and endpoint found.
+pub(crate) struct PlannedMessage {
+    pub target: AddressKey,
+    pub endpoint: Arc<Endpoint>,
+    pub argument: Argument,
+}
+
+impl PlannedMessage {
+    /// The argument as it is written into an invocation, read from `body`.
+    pub fn payload<'a>(&'a self, body: &'a [u8]) -> Payload<'a> {
+        match &self.argument {
+            Argument::Encoded(range) => Payload::Encoded(&body[range.clone()]),
+            Argument::Decoded(value) => value.into(),
+            // The default `TypedValue`, whose encoding is empty.
+            Argument::Absent => Payload::Encoded(&[]),
+        }
+    }
 }
 
 pub(crate) enum DelayedAction {
@@ -35,10 +60,12 @@ pub(crate) enum DelayedAction {
 }
 
 impl Engine {
-    pub(crate) fn check_response(
+    /// Checks every part of `effects`, sent by `sender`, against the routes, egresses,
+    /// pending delayed messages and state specs.
+    pub(crate) fn plan(
         &self,
         sender: &AddressKey,
-        effects: &mut Effects,
+        mut effects: Effects,
         now: Instant,
     ) -> Result<Plan, Error> {
         let malformed = |what| -> Error {
@@ -48,14 +75,18 @@ impl Engine {
             }
             .into()
         };
-        for message in effects.messages.iter_mut() {
+        let mut messages = Vec::new();
+        for message in effects.messages {
             let target = message
                 .target
-                .as_ref()
                 .ok_or_else(|| malformed("a message target"))?;
-            let endpoint = self.routes.find(target);
-            let endpoint = endpoint.map_err(|e| e.sent_by(&sender.to_address()))?;
-            message.endpoint = Some(Arc::clone(endpoint));
+            let endpoint = self.routes.find(&target);
+            let endpoint = Arc::clone(endpoint.map_err(|e| e.sent_by(&sender.to_address()))?);
+            messages.push(PlannedMessage {
+                target,
+                endpoint,
+                argument: message.argument,
+            });
         }
 
         // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.
@@ -140,6 +171,8 @@ impl Engine {
             .collect::<Result<_, _>>()?;
 
         Ok(Plan {
+            body: effects.body,
+            messages,
             delayed,
             egress,
             mutations,

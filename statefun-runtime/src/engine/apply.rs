@@ -1,0 +1,87 @@
+//! Applying a checked [`Plan`] in StateFun's order: messages, delayed messages and
+//! cancellations, egress records, state mutations. Every change is also written to the
+//! journal, which commits the whole response as one transaction (see [`super::journal`]).
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use super::address_key::AddressKey;
+use super::call::Call;
+use super::encode::InvocationEntry;
+use super::plan::{DelayedAction, Plan};
+use super::{DeliveredBatch, Engine, Shared};
+
+impl Engine {
+    /// Applies `plan`, the checked response to `call`, and sends what waits behind it.
+    pub(super) fn apply(&mut self, shared: &Arc<Shared>, call: &Call, plan: Plan, now: Instant) {
+        let sender = &call.target;
+        self.observe
+            .answered(call, plan.messages.iter().map(|m| &m.target), now);
+        self.journal.batch_answered(sender, &call.seqs);
+        for message in &plan.messages {
+            let invocation = InvocationEntry {
+                caller: Some(sender.encoded()),
+                argument: message.payload(&plan.body),
+            };
+            self.enqueue(message.target.clone(), &message.endpoint, invocation, now);
+        }
+        let earliest_before = self.next_deadline();
+        for action in plan.delayed {
+            match action {
+                DelayedAction::Schedule { at, message } => {
+                    let seq = self.journal.delayed_scheduled(at, &message);
+                    self.delayed.schedule(at, seq, *message);
+                }
+                DelayedAction::Cancel { token } => {
+                    if let Some(seq) = self.delayed.cancel(sender, &token) {
+                        self.journal.delayed_removed(seq);
+                    }
+                }
+            }
+        }
+        if self.next_deadline() != earliest_before {
+            shared.timer_wake.notify_one();
+        }
+        for (sink, value) in plan.egress {
+            self.journal.egress(sink, value);
+        }
+        for mutation in plan.mutations {
+            if self.journal.is_durable() {
+                let expires_at = self.states.expiry_of(sender, &mutation, now);
+                self.journal.state_written(sender, &mutation, expires_at);
+            }
+            self.states.apply(sender, mutation, now);
+        }
+        self.record_delivery(call);
+        self.answered(sender, now);
+    }
+
+    /// The address's batch was answered: its parking retries start over, and the next
+    /// batch goes out.
+    fn answered(&mut self, target: &AddressKey, now: Instant) {
+        let Some(mailbox) = self.mailboxes.get_mut(target) else {
+            return;
+        };
+        mailbox.park_retries = 0;
+        if mailbox.blocked {
+            mailbox.blocked = false;
+            self.unblocked();
+        }
+        self.send_next(target, usize::MAX, now);
+    }
+
+    fn record_delivery(&mut self, call: &Call) {
+        use prost::Message;
+        if let Some(delivered) = &mut self.delivered {
+            let invocations =
+                statefun_protocol::to_function::InvocationBatchRequest::decode(call.invocations())
+                    .expect("the engine encodes the invocations it sends")
+                    .invocations;
+            delivered.push(DeliveredBatch {
+                target: call.target.to_address(),
+                invocations,
+            });
+        }
+    }
+}
