@@ -341,6 +341,7 @@ mod spare;
 mod storage;
 mod type_name;
 pub mod types;
+mod v2;
 mod value_spec;
 mod wire;
 
@@ -356,6 +357,7 @@ pub use message::Message;
 pub use outgoing::{CancellationToken, MessageBuilder, MessageError, OutgoingMessage};
 pub use storage::{StateError, Storage};
 pub use type_name::{TypeName, TypeNameError};
+pub use v2::Protocol;
 pub use value_spec::{Expiration, ValueSpec, ValueSpecError};
 
 /// The wire messages, from the `statefun-protocol` crate.
