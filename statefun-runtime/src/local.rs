@@ -9,7 +9,10 @@ use tokio::task::JoinHandle;
 
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
-use crate::playground::{EGRESS_ID, PlaygroundEgress, egress_service, ingress_service, serve};
+use crate::playground::{
+    EGRESS_ID, PlaygroundEgress, PlaygroundEgressV2, egress_service, egress_v2_service,
+    ingress_service, serve,
+};
 use crate::{Runtime, RuntimeBuilder};
 
 /// A running local StateFun: what the `statefun-runtime` binary starts.
@@ -69,6 +72,21 @@ impl LocalStatefun {
                         stopped.clone(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
+                }
+                EgressConfig::PlaygroundV2 { id, port, topics } => {
+                    let sink = PlaygroundEgressV2::new(topics.iter().cloned());
+                    let listener = bind(host, *port).await?;
+                    egress.push(
+                        listener
+                            .local_addr()
+                            .map_err(|source| bind_error(host, *port, source))?,
+                    );
+                    servers.push(tokio::spawn(serve(
+                        listener,
+                        egress_v2_service(sink.clone()),
+                        stopped.clone(),
+                    )));
+                    builder = builder.egress(id.clone(), sink);
                 }
                 EgressConfig::Logged { id, format } => {
                     builder = builder.egress(id.clone(), LoggedEgress::new(id.clone(), *format));

@@ -2,10 +2,13 @@
 //! `/egress`), so the upstream playground tutorials run against this runtime unchanged.
 
 mod egress;
+mod egress_v2;
 mod ingress;
 mod server;
 
 pub(crate) use egress::egress_service;
 pub use egress::{EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead};
+pub use egress_v2::PlaygroundEgressV2;
+pub(crate) use egress_v2::egress_v2_service;
 pub(crate) use ingress::ingress_service;
 pub(crate) use server::serve;
