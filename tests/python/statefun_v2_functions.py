@@ -1,6 +1,7 @@
 """Functions written with the official StateFun 2.x Python SDK (apache-flink-statefun 2.2.2),
-served with the standard library's HTTP server on 127.0.0.1 (a free port, printed as
-"PORT <n>") for statefun-runtime's 2.x tests. Payloads are google.protobuf wrappers, so no
+served with the standard library's HTTP server on 127.0.0.1 (the port given as the only
+argument, else a free one; printed as "PORT <n>") for statefun-runtime's 2.x tests and for
+`statefun-runtime --module tests/python/statefun_v2_module.yaml`. Payloads are google.protobuf wrappers, so no
 generated code is needed."""
 
 import sys
@@ -77,7 +78,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print("PORT %d" % server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # Runs until the test kills the process or closes our stdin.

@@ -76,50 +76,18 @@ fn python() -> Option<String> {
     }
 }
 
+const MODULE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/python/statefun_v2_module.yaml"
+);
+
+/// The module file shipped beside the functions, with free ports.
 fn module_yaml(port: u16) -> String {
-    let function = |name: &str, states: &str| {
-        format!(
-            r#"
-      - function:
-          meta:
-            kind: http
-            type: example/{name}
-          spec:
-            endpoint: http://127.0.0.1:{port}/statefun
-            states: {states}
-            timeout: 30s"#
-        )
-    };
-    format!(
-        r#"version: "2.0"
-module:
-  meta:
-    type: remote
-  spec:
-    functions:{}{}{}
-    ingresses:
-      - ingress:
-          meta:
-            type: io.statefun.playground.v1/ingress
-            id: example/names
-          spec:
-            port: 0
-    egresses:
-      - egress:
-          meta:
-            type: io.statefun.playground.v1/egress
-            id: example/greets
-          spec:
-            port: 0
-            topics: [greetings, reminders]
-"#,
-        function(
-            "greeter",
-            "[{name: seen_count, expireAfter: 1day}, {name: acks, expireAfter: 1day, expireMode: after-write}]"
-        ),
-        function("relay", "[]"),
-        function("reminder", "[]"),
-    )
+    std::fs::read_to_string(MODULE)
+        .unwrap()
+        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"))
+        .replace("port: 8090", "port: 0")
+        .replace("port: 8091", "port: 0")
 }
 
 fn string_value(text: &str) -> Bytes {
