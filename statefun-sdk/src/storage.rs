@@ -128,6 +128,10 @@ impl Storage {
         self.request_states.as_ref()
     }
 
+    pub(crate) fn take_request_states(&mut self) -> Option<StateTable> {
+        self.request_states.take()
+    }
+
     /// The value as a `google.protobuf.Any`, or `None` if it has none: on StateFun 2.x the
     /// state exactly as stored, on 3.x its typename as type URL and its bytes.
     pub fn get_any<T: Type>(

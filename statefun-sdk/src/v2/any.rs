@@ -59,6 +59,17 @@ pub(crate) fn url_names(url: &str, ty: &TypeName) -> bool {
     }
 }
 
+/// [`url_names`] on the raw bytes of a type URL.
+pub(crate) fn url_bytes_name(url: &[u8], ty: &TypeName) -> bool {
+    if ty.namespace().is_empty() {
+        return false;
+    }
+    match url.iter().rposition(|&b| b == b'/') {
+        Some(at) => url[at + 1..] == *ty.name().as_bytes(),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use bytes::BytesMut;
@@ -99,5 +110,15 @@ mod tests {
             &greet
         ));
         assert!(!url_names("NoSlash", &typename_of_url("NoSlash")));
+        for url in [
+            "com.googleapis/example.GreetRequest",
+            "example.GreetRequest",
+            "a/b",
+        ] {
+            assert_eq!(
+                url_bytes_name(url.as_bytes(), &greet),
+                url_names(url, &greet)
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Serving one 2.x request: the same functions, contexts and effects as 3.x, with the 2.x
 //! codec and the request's states instead of declared ones.
 
+use std::cell::Cell;
 use std::mem;
 
 use bytes::Bytes;
@@ -8,12 +9,17 @@ use tracing::Instrument as _;
 
 use super::decode;
 use super::encode::{self, Unsupported};
-use super::state::StateTable;
+use super::state::{Slot, StateTable};
 use crate::handler::{HandlerErrorInner, RequestReplyHandler, batch_failure};
 use crate::spare::Spare;
 use crate::storage::Storage;
 use crate::wire::Effects;
 use crate::{Address, Context, HandlerError, TypeName};
+
+thread_local! {
+    /// The state slots of the thread's last request, emptied, for the next one.
+    static SLOTS: Cell<Vec<Slot>> = const { Cell::new(Vec::new()) };
+}
 
 pub(crate) async fn handle(
     handler: &RequestReplyHandler,
@@ -21,7 +27,11 @@ pub(crate) async fn handle(
 ) -> Result<Bytes, HandlerError> {
     crate::arena::recycle();
     let mut spare = Spare::take();
-    let batch = decode::decode_to_function(&body, mem::take(&mut spare.invocations))?;
+    let batch = decode::decode_to_function(
+        &body,
+        SLOTS.with(Cell::take),
+        mem::take(&mut spare.invocations),
+    )?;
     let target = &batch.target;
     let Some((function, registered)) = handler.find(target.namespace, target.name) else {
         return Err(HandlerErrorInner::UnknownFunction {
@@ -96,6 +106,13 @@ pub(crate) async fn handle(
     span.record("outcome", if outcome.is_ok() { "ok" } else { "error" });
     if let Err(error) = &outcome {
         tracing::warn!(parent: &span, %error, "request failed");
+    }
+    if let Some(table) = ctx.storage().take_request_states() {
+        let mut slots = table.into_slots();
+        slots.clear();
+        if slots.capacity() <= 1024 {
+            SLOTS.with(|spare| spare.set(slots));
+        }
     }
     spare.invocations = invocations;
     spare.messages = mem::take(&mut ctx.effects.messages);

@@ -58,25 +58,8 @@ pub(crate) use state::StateTable;
 /// - **Presence.** An `Any` has no `has_value`: [`Message::has_value`](crate::Message::has_value)
 ///   is always true, an invocation without argument has an empty `Any`.
 ///
-/// # From the 2.x Python SDK
-///
-/// | Python (`apache-flink-statefun` 2.x) | Rust |
-/// |---|---|
-/// | `@functions.bind("example/greeter")` | `FunctionSpec::new(TypeName::from_static("example/greeter"), greeter)`, registered with `.protocol(Protocol::V2)` |
-/// | `def greeter(context, request: GreetRequest)` | `message.as_type(&GREET_REQUEST)?` with `GREET_REQUEST: ProtobufType<GreetRequest>` |
-/// | unannotated `message` (the raw `Any`) | `message.typename()` (the type URL), `message.raw_value()`, `message.to_any()` |
-/// | `context.state("seen_count").unpack(SeenCount)` | `ctx.storage().get(&SEEN_COUNT)?` with `SEEN_COUNT: ValueSpec<ProtobufType<SeenCount>>` |
-/// | `context.state("seen_count").pack(seen)` / `context["seen_count"] = any` | `ctx.storage().set(&SEEN_COUNT, seen)?` / `ctx.storage().set_any(&SEEN_COUNT, any)?` |
-/// | `context["seen_count"]` (the `Any`) | `ctx.storage().get_any(&SEEN_COUNT)?` |
-/// | `del context["seen_count"]` | `ctx.storage().remove(&SEEN_COUNT)?` |
-/// | `context.pack_and_send("example/inbox", id, msg)` | `ctx.send(MessageBuilder::to(INBOX, id).value(&MSG_TYPE, &msg)?)` |
-/// | `context.send("example/inbox", id, any)` | `ctx.send(MessageBuilder::to(INBOX, id).any(any))` |
-/// | `context.pack_and_reply(msg)` | `ctx.send(MessageBuilder::to_address(caller).value(&MSG_TYPE, &msg)?)` with `caller = ctx.caller().cloned()` |
-/// | `context.pack_and_send_after(timedelta(seconds=5), …)` | `ctx.send_after(Duration::from_secs(5), MessageBuilder::to(…).value(…)?)?` |
-/// | `context.pack_and_send_egress("example/out", msg)` | `ctx.send_egress(EgressBuilder::to(OUT).value(&MSG_TYPE, &msg)?)` |
-/// | `kafka_egress_record(topic="t", key=k, value=msg)` + `pack_and_send_egress` | `ctx.send_egress(KafkaEgressBuilder::to(KAFKA).topic("t").key(k).value(&MSG_TYPE, &msg).build()?)` |
-/// | `kinesis_egress_record(stream="s", partition_key=k, value=msg)` | `KinesisEgressBuilder::to(KINESIS).stream("s").partition_key(k).value(&MSG_TYPE, &msg).build()?` |
-/// | `context.address.identity`, `context.caller` | `ctx.address().id()`, `ctx.caller()` (`None` for an ingress message) |
+/// The crate guide maps the 2.x Python SDK's calls to this API
+/// ([StateFun 2.x](crate#statefun-2x)).
 ///
 /// ```
 /// use statefun_sdk::{Context, Error, FunctionSpec, Message, Protocol, RequestReplyHandler, TypeName};

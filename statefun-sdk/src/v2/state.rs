@@ -5,7 +5,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use super::any;
-use super::decode::{StateEntry, decode_state_any};
+use super::decode::{decode_state_any, peek_state_any};
 use crate::TypeName;
 use crate::storage::{StateError, StateErrorKind};
 use crate::types::{self, Type};
@@ -45,27 +45,29 @@ pub(crate) struct StateTable {
 impl StateTable {
     /// The entries of a request; when the runtime repeats a name, the first position and
     /// the last value count, as in the 2.x Python SDK.
-    pub(crate) fn new(function: TypeName, entries: Vec<StateEntry>) -> StateTable {
-        let mut slots: Vec<Slot> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let value = if entry.value.is_empty() {
-                Value::Absent
-            } else {
-                Value::Received(entry.value)
-            };
-            match slots.iter_mut().find(|slot| slot.name == entry.name) {
-                Some(slot) => slot.value = value,
-                None => slots.push(Slot {
-                    name: entry.name,
-                    value,
-                    modified: false,
-                }),
+    pub(crate) fn new(function: TypeName, mut slots: Vec<Slot>) -> StateTable {
+        let mut i = 1;
+        while i < slots.len() {
+            match slots[..i]
+                .iter()
+                .position(|slot| slot.name == slots[i].name)
+            {
+                Some(first) => {
+                    let later = slots.remove(i);
+                    slots[first].value = later.value;
+                }
+                None => i += 1,
             }
         }
         StateTable {
             function: Some(function),
             slots,
         }
+    }
+
+    /// The slots, to reuse; the table is left empty.
+    pub(crate) fn into_slots(self) -> Vec<Slot> {
+        self.slots
     }
 
     pub(crate) fn slots(&self) -> &[Slot] {
@@ -123,19 +125,21 @@ impl StateTable {
                 type_url.name() == ty.typename().name() && !type_url.namespace().is_empty(),
                 value.clone(),
             ),
-            Value::Received(_) => {
-                let Some(parts) = self.get_any(name, ty.typename())? else {
-                    return Ok(None);
-                };
-                if !any::url_names(&parts.type_url, ty.typename()) {
+            Value::Received(bytes) => {
+                let (type_url, value) =
+                    peek_state_any(bytes).map_err(|error| StateErrorKind::Value {
+                        name: name.to_owned(),
+                        source: types::deserialize_error(ty.typename(), Box::new(error)),
+                    })?;
+                if !any::url_bytes_name(type_url, ty.typename()) {
                     return Err(StateErrorKind::ReceivedOtherType {
                         name: name.to_owned(),
                         declared: ty.typename().clone(),
-                        received: parts.type_url.to_string(),
+                        received: String::from_utf8_lossy(type_url).into_owned(),
                     }
                     .into());
                 }
-                (true, parts.value)
+                (true, value)
             }
         };
         if !matches {
