@@ -9,12 +9,13 @@ use statefun_runtime::config::ModuleConfig;
 use statefun_runtime::local::LocalStatefun;
 use tracing_subscriber::EnvFilter;
 
-/// Runs the functions of an Apache Flink StateFun 3.x module.yaml without Flink: calls
-/// its HTTP endpoints, serves the playground ingress and egress, and keeps state in memory.
+/// Runs the functions of an Apache Flink StateFun module.yaml without Flink: calls its
+/// HTTP endpoints, serves the playground ingress and egress, and keeps state in memory.
 #[derive(Debug, Parser)]
 #[command(name = "statefun-runtime", version)]
 struct Args {
-    /// The module file, as written for StateFun 3.x (kind/spec documents).
+    /// The module file, as written for StateFun 3.x (kind/spec documents) or 2.x
+    /// (`version: "1.0"`/`"2.0"`, whose functions speak the 2.x protocol).
     #[arg(long, value_name = "PATH")]
     module: PathBuf,
 

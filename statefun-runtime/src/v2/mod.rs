@@ -120,3 +120,166 @@ impl<T: FunctionTransport> FunctionTransport for V2Transport<T> {
 pub fn endpoint(transport: impl FunctionTransport, states: Vec<StateDecl>) -> Endpoint {
     Endpoint::new(V2Transport::new(transport, states))
 }
+
+#[cfg(test)]
+mod tests {
+    use prost::Message as _;
+    use statefun_protocol::from_function::Response;
+    use statefun_protocol::to_function::{
+        Invocation, InvocationBatchRequest, PersistedValue, Request,
+    };
+    use statefun_protocol::v2::polyglot as v2;
+    use statefun_protocol::{FromFunction, ToFunction, TypedValue};
+
+    use super::*;
+
+    fn engine_request(states: Vec<PersistedValue>) -> Bytes {
+        ToFunction {
+            request: Some(Request::Invocation(InvocationBatchRequest {
+                target: Some(Address::new("example", "greeter", "bob")),
+                state: states,
+                invocations: vec![Invocation {
+                    caller: None,
+                    argument: Some(TypedValue::new(
+                        "com.googleapis/example.GreetRequest",
+                        b"\x0a\x03Bob".to_vec(),
+                    )),
+                }],
+            })),
+        }
+        .encode_to_vec()
+        .into()
+    }
+
+    fn declared() -> Vec<StateDecl> {
+        vec![
+            StateDecl::new("seen").expiring(Duration::from_secs(60), ExpireMode::AfterWrite),
+            StateDecl::new("other"),
+        ]
+    }
+
+    #[test]
+    fn missing_declared_states_are_registered_before_the_first_call() {
+        let request::Translated::Register(answer) =
+            request::translate(&engine_request(vec![]), &declared()).unwrap()
+        else {
+            panic!("the engine must register the states first");
+        };
+        let Some(Response::IncompleteInvocationContext(context)) =
+            FromFunction::decode(answer).unwrap().response
+        else {
+            panic!("an incomplete invocation context");
+        };
+        let names: Vec<_> = context
+            .missing_values
+            .iter()
+            .map(|s| s.state_name.as_str())
+            .collect();
+        assert_eq!(names, ["seen", "other"]);
+        let seen = &context.missing_values[0];
+        assert_eq!(seen.type_typename, STATE_TYPENAME);
+        assert_eq!(seen.expiration_spec.unwrap().expire_after_millis, 60_000);
+        assert!(context.missing_values[1].expiration_spec.is_none());
+    }
+
+    #[test]
+    fn the_2x_request_carries_exactly_the_declared_states() {
+        let states = vec![
+            PersistedValue {
+                state_name: "other".into(),
+                state_value: None,
+            },
+            PersistedValue {
+                state_name: "retired".into(),
+                state_value: Some(TypedValue::new(STATE_TYPENAME, b"old".to_vec())),
+            },
+            PersistedValue {
+                state_name: "seen".into(),
+                state_value: Some(TypedValue::new(STATE_TYPENAME, b"\x0a\x01a".to_vec())),
+            },
+        ];
+        let request::Translated::Call(body) =
+            request::translate(&engine_request(states), &declared()).unwrap()
+        else {
+            panic!("a call");
+        };
+        let Some(v2::to_function::Request::Invocation(batch)) =
+            v2::ToFunction::decode(body).unwrap().request
+        else {
+            panic!("a 2.x batch");
+        };
+        let states: Vec<_> = batch
+            .state
+            .iter()
+            .map(|s| (s.state_name.as_str(), &s.state_value[..]))
+            .collect();
+        assert_eq!(states, [("seen", &b"\x0a\x01a"[..]), ("other", &b""[..])]);
+        let argument = batch.invocations[0].argument.clone().unwrap();
+        assert_eq!(argument.type_url, "com.googleapis/example.GreetRequest");
+        assert!(batch.invocations[0].caller.is_none());
+    }
+
+    #[test]
+    fn answers_become_the_engines_effects() {
+        use v2::from_function::persisted_value_mutation::MutationType;
+        let answer = v2::FromFunction {
+            response: Some(v2::from_function::Response::InvocationResult(
+                v2::from_function::InvocationResponse {
+                    state_mutations: vec![
+                        v2::from_function::PersistedValueMutation {
+                            mutation_type: MutationType::Modify as i32,
+                            state_name: "seen".into(),
+                            state_value: Bytes::from_static(b"any"),
+                        },
+                        v2::from_function::PersistedValueMutation {
+                            mutation_type: MutationType::Delete as i32,
+                            state_name: "other".into(),
+                            state_value: Bytes::new(),
+                        },
+                    ],
+                    outgoing_egresses: vec![v2::from_function::EgressMessage {
+                        egress_namespace: "example".into(),
+                        egress_type: "kafka".into(),
+                        argument: Some(prost_types::Any {
+                            type_url:
+                                "any.prefix/org.apache.flink.statefun.flink.io.KafkaProducerRecord"
+                                    .into(),
+                            value: vec![0x1A, 1, b't'],
+                        }),
+                    }],
+                    ..Default::default()
+                },
+            )),
+        };
+        let engine = response::translate(&answer.encode_to_vec()).unwrap();
+        let Some(Response::InvocationResult(result)) =
+            FromFunction::decode(engine).unwrap().response
+        else {
+            panic!("a result");
+        };
+        assert_eq!(
+            result.state_mutations[0]
+                .state_value
+                .as_ref()
+                .unwrap()
+                .value[..],
+            *b"any"
+        );
+        assert!(result.state_mutations[1].state_value.is_none());
+        assert_eq!(
+            result.outgoing_egresses[0]
+                .argument
+                .as_ref()
+                .unwrap()
+                .typename,
+            "type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord"
+        );
+        // A function that did nothing may answer zero bytes.
+        let empty = response::translate(&[]).unwrap();
+        assert!(matches!(
+            FromFunction::decode(empty).unwrap().response,
+            Some(Response::InvocationResult(_))
+        ));
+        assert!(response::translate(&[0xA2, 0x06, 0x05]).is_err());
+    }
+}
