@@ -10,8 +10,8 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{
-    EGRESS_ID, PlaygroundEgress, PlaygroundEgressV2, egress_service, egress_v2_service,
-    ingress_service, serve,
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, egress_service,
+    egress_v2_service, ingress_service, serve,
 };
 use crate::{Runtime, RuntimeBuilder};
 
@@ -24,7 +24,7 @@ use crate::{Runtime, RuntimeBuilder};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let module = ModuleConfig::load("module.yaml")?;
-/// let local = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+/// let local = LocalStatefun::start(&module, Ipv4Addr::LOCALHOST.into()).await?;
 /// println!("ingress on {:?}", local.ingress_addresses());
 /// let failure = local.runtime().failed().await;
 /// eprintln!("{failure}");
@@ -53,13 +53,18 @@ impl LocalStatefun {
         let mut playground_egress = false;
         for config in &module.egresses {
             match config {
-                EgressConfig::Playground { port, topics } => {
+                EgressConfig::Playground {
+                    port,
+                    topics,
+                    max_bytes_per_topic,
+                } => {
                     if std::mem::replace(&mut playground_egress, true) {
                         return Err(ConfigError::invalid(
                             "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
                         ));
                     }
-                    let sink = PlaygroundEgress::new(topics.iter().cloned());
+                    let sink = PlaygroundEgress::new(topics.iter().cloned())
+                        .max_bytes_per_topic(*max_bytes_per_topic);
                     let listener = bind(host, *port).await?;
                     egress.push(
                         listener
@@ -70,6 +75,7 @@ impl LocalStatefun {
                         listener,
                         egress_service(sink.clone()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
                 }
@@ -85,6 +91,7 @@ impl LocalStatefun {
                         listener,
                         egress_v2_service(sink.clone()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                     builder = builder.egress(id.clone(), sink);
                 }
@@ -94,6 +101,12 @@ impl LocalStatefun {
             }
         }
         let runtime = builder.build();
+        let limits = MessageLimits::new(
+            module
+                .endpoints
+                .iter()
+                .map(|endpoint| (endpoint.functions.clone(), endpoint.http.payload_max_bytes)),
+        );
         let mut ingress = Vec::new();
         for config in &module.ingresses {
             match config {
@@ -106,8 +119,9 @@ impl LocalStatefun {
                     );
                     servers.push(tokio::spawn(serve(
                         listener,
-                        ingress_service(runtime.clone()),
+                        ingress_service(runtime.clone(), limits.clone(), Limits::default()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                 }
                 IngressConfig::NotRun { kind, id } => tracing::warn!(

@@ -19,8 +19,9 @@ struct Args {
     #[arg(long, value_name = "PATH")]
     module: PathBuf,
 
-    /// The address the playground ingress and egress listen on.
-    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    /// The address the playground ingress and egress listen on: loopback unless told
+    /// otherwise (a container needs 0.0.0.0).
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
 }
 
@@ -46,6 +47,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
+    // Before anything listens or is announced: a SIGTERM from then on is a clean stop.
+    let signal = shutdown_signal();
     let module = match ModuleConfig::load(&args.module) {
         Ok(module) => module,
         Err(error) => {
@@ -74,7 +77,7 @@ async fn run(args: Args) -> ExitCode {
             tracing::error!("the runtime stopped (StateFun would fail the job): {failure}");
             ExitCode::FAILURE
         }
-        signal = shutdown_signal() => {
+        signal = signal => {
             tracing::info!("{signal}: shutting down");
             ExitCode::SUCCESS
         }
@@ -84,26 +87,41 @@ async fn run(args: Args) -> ExitCode {
     code
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM, and names it.
-async fn shutdown_signal() -> &'static str {
+/// Waits for Ctrl-C or, on Unix, SIGTERM, and names it. The handlers are installed when
+/// this is called, not when the future is first polled.
+fn shutdown_signal() -> impl Future<Output = &'static str> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => "Ctrl-C",
-                _ = terminate.recv() => "SIGTERM",
-            },
-            Err(error) => {
-                tracing::warn!("cannot listen for SIGTERM: {error}");
-                let _ = tokio::signal::ctrl_c().await;
-                "Ctrl-C"
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => tokio::select! {
+                    _ = interrupt.recv() => "Ctrl-C",
+                    _ = terminate.recv() => "SIGTERM",
+                },
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!("cannot listen for SIGINT and SIGTERM: {error}");
+                    std::future::pending().await
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        let ctrl_c = tokio::signal::windows::ctrl_c();
+        async move {
+            match ctrl_c {
+                Ok(mut ctrl_c) => {
+                    ctrl_c.recv().await;
+                }
+                Err(error) => {
+                    tracing::warn!("cannot listen for Ctrl-C: {error}");
+                    std::future::pending::<()>().await;
+                }
+            }
+            "Ctrl-C"
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The greeter on the embedded reference runtime: functions and runtime in one process.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use statefun_runtime::config::{ConfigError, ModuleConfig};
 use statefun_runtime::local::LocalStatefun;
@@ -69,13 +69,29 @@ impl Running {
     }
 }
 
-/// Starts the functions on 127.0.0.1 and the runtime on all interfaces.
+/// Starts the functions and the runtime on 127.0.0.1.
 pub async fn start(ports: Ports) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ports.functions)).await?;
+    start_on(Ipv4Addr::LOCALHOST.into(), ports).await
+}
+
+/// Starts the functions and the runtime on `host` (`0.0.0.0` for every interface).
+pub async fn start_on(
+    host: IpAddr,
+    ports: Ports,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = TcpListener::bind((host, ports.functions))
+        .await
+        .map_err(|error| format!("cannot listen on {host}:{}: {error}", ports.functions))?;
     let functions = listener.local_addr()?;
     let server = tokio::spawn(Server::new(crate::handler()).serve(listener));
-    let module = local_module(functions, ports)?;
-    let statefun = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+    // Listening on every interface, the runtime still calls the functions over loopback.
+    let reachable = if functions.ip().is_unspecified() {
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), functions.port())
+    } else {
+        functions
+    };
+    let module = local_module(reachable, ports)?;
+    let statefun = LocalStatefun::start(&module, host).await?;
     Ok(Running {
         statefun,
         functions,

@@ -3,12 +3,16 @@
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
 //! StateFun cluster or the playground image (see `module.yaml`).
+//!
+//! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
+//! `--host 0.0.0.0`.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
-use statefun_sdk::http::server::{Server, shutdown_signal};
+use statefun_sdk::http::server::Server;
+use statefun_sdk::http::shutdown_signal;
 
 /// The StateFun playground greeter, in Rust.
 #[derive(Debug, Parser)]
@@ -17,6 +21,9 @@ struct Args {
     /// Serve only the functions, for a StateFun cluster elsewhere.
     #[arg(long)]
     functions_only: bool,
+    /// The address to listen on (0.0.0.0 for every interface, as a container needs).
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -34,24 +41,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let args = Args::parse();
+    // Before anything is announced: a SIGTERM from then on stops the greeter cleanly.
+    let signal = shutdown_signal();
 
     if args.functions_only {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, args.port)).await?;
+        let listener = tokio::net::TcpListener::bind((args.host, args.port))
+            .await
+            .map_err(|error| format!("cannot listen on {}:{}: {error}", args.host, args.port))?;
         println!(
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
         Server::new(greeter::handler())
-            .serve_with_shutdown(listener, shutdown_signal())
+            .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
     }
 
-    let running = local::start(Ports {
-        functions: args.port,
-        ingress: args.ingress_port,
-        egress: args.egress_port,
-    })
+    let running = local::start_on(
+        args.host,
+        Ports {
+            functions: args.port,
+            ingress: args.ingress_port,
+            egress: args.egress_port,
+        },
+    )
     .await?;
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
@@ -70,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         running.egress().port()
     );
     tokio::select! {
-        () = shutdown_signal() => {}
+        () = signal => {}
         failure = running.statefun.runtime().failed() => eprintln!("the runtime stopped: {failure}"),
     }
     running.shutdown().await;

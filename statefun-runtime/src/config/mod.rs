@@ -19,6 +19,7 @@
 
 mod duration;
 mod error;
+mod keys;
 mod module;
 mod module_v2;
 

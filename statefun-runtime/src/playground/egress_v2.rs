@@ -12,7 +12,7 @@ use prost::Message as _;
 use statefun_protocol::TypedValue;
 use statefun_protocol::egress::KafkaProducerRecord;
 
-use super::TopicRead;
+use super::{DEFAULT_TOPIC_MAX_BYTES, TopicRead};
 use crate::egress::{EgressRejection, EgressSink, expect_typename};
 
 /// The typename a Kafka record reaches the egresses with (2.x records of any type URL
@@ -42,9 +42,20 @@ const TOPIC_CAPACITY: usize = 1 << 20;
 /// assert_eq!(egress.pop("greetings"), TopicRead::Empty);
 /// assert_eq!(egress.pop("other"), TopicRead::Undeclared);
 /// ```
+///
+/// Each topic keeps at most 2²⁰ unread messages and at most
+/// [`max_bytes_per_topic`](Self::max_bytes_per_topic) bytes of them (64 MiB by default); a
+/// message that does not fit is dropped with a log line, as by the 3.x playground egress.
 #[derive(Debug, Clone)]
 pub struct PlaygroundEgressV2 {
-    topics: Arc<Mutex<HashMap<String, VecDeque<Bytes>>>>,
+    topics: Arc<Mutex<HashMap<String, Topic>>>,
+    max_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Topic {
+    unread: VecDeque<Bytes>,
+    bytes: usize,
 }
 
 impl PlaygroundEgressV2 {
@@ -52,24 +63,35 @@ impl PlaygroundEgressV2 {
     pub fn new(topics: impl IntoIterator<Item = String>) -> Self {
         let topics = topics
             .into_iter()
-            .map(|topic| (topic, VecDeque::new()))
+            .map(|topic| (topic, Topic::default()))
             .collect();
         Self {
             topics: Arc::new(Mutex::new(topics)),
+            max_bytes: DEFAULT_TOPIC_MAX_BYTES,
         }
+    }
+
+    /// Bounds each topic's unread messages to `bytes` in all.
+    pub fn max_bytes_per_topic(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
     }
 
     /// Takes the oldest unread message of `topic`.
     pub fn pop(&self, topic: &str) -> TopicRead {
         match self.lock().get_mut(topic) {
             None => TopicRead::Undeclared,
-            Some(queue) => queue
-                .pop_front()
-                .map_or(TopicRead::Empty, TopicRead::Message),
+            Some(topic) => match topic.unread.pop_front() {
+                None => TopicRead::Empty,
+                Some(message) => {
+                    topic.bytes -= message.len();
+                    TopicRead::Message(message)
+                }
+            },
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Bytes>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
         self.topics.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -94,11 +116,19 @@ impl EgressSink for PlaygroundEgressV2 {
         let Ok(record) = parse_record(&value) else {
             return;
         };
+        let len = record.value_bytes.len();
         if let Some(queue) = self.lock().get_mut(&record.topic) {
-            if queue.len() >= TOPIC_CAPACITY {
-                tracing::info!(topic = %record.topic, "dropping a message: the topic's queue is full");
+            if queue.unread.len() >= TOPIC_CAPACITY {
+                tracing::info!(topic = %record.topic, "dropping a message: the topic holds {TOPIC_CAPACITY} unread messages");
+            } else if queue.bytes.saturating_add(len) > self.max_bytes {
+                tracing::info!(
+                    topic = %record.topic,
+                    "dropping a message of {len} bytes: the topic's unread messages would exceed {} bytes",
+                    self.max_bytes
+                );
             } else {
-                queue.push_back(record.value_bytes);
+                queue.bytes += len;
+                queue.unread.push_back(record.value_bytes);
             }
         }
     }

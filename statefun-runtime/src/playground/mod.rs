@@ -7,8 +7,13 @@ mod ingress;
 mod server;
 
 pub(crate) use egress::egress_service;
-pub use egress::{EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead};
+pub use egress::{
+    DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
+};
 pub use egress_v2::PlaygroundEgressV2;
 pub(crate) use egress_v2::egress_v2_service;
-pub(crate) use ingress::ingress_service;
-pub(crate) use server::serve;
+pub(crate) use ingress::{MessageLimits, ingress_service};
+pub(crate) use server::{Limits, serve};
+
+#[cfg(test)]
+mod tests;
