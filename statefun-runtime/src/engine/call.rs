@@ -82,7 +82,7 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
         };
         let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempts - 1).min(20));
         let left = deadline.saturating_duration_since(Instant::now());
-        if left < backoff + MIN_ATTEMPT {
+        if left < backoff + MIN_ATTEMPT || attempts >= call.endpoint.max_attempts {
             return Err(Repr::CallFailed {
                 address: call.target.to_address(),
                 attempts,
@@ -200,5 +200,25 @@ mod tests {
                 "{cause}"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_attempts_gives_up_with_budget_left() {
+        let endpoint = Endpoint::new(Panicking { in_future: true }).max_attempts(1);
+        let call = Call {
+            target: AddressKey::from(&Address::new("ns", "fn", "id")),
+            endpoint: Arc::new(endpoint),
+            request: Bytes::new(),
+            invocations_at: 0,
+        };
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let error = call_with_retries(&call, timer.as_mut()).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("calling ns/fn/id failed 1 time(s)"),
+            "{error}"
+        );
     }
 }

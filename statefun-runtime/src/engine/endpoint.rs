@@ -33,6 +33,8 @@ pub struct Endpoint {
     pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+    /// At most this many attempts per call; `u32::MAX` leaves it to the budget.
+    pub(crate) max_attempts: u32,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -60,6 +62,7 @@ impl Endpoint {
             transport: Transport::new(transport),
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
+            max_attempts: u32::MAX,
         }
     }
 
@@ -83,6 +86,15 @@ impl Endpoint {
         self
     }
 
+    /// Gives up a call after `attempts` failed attempts (at least 1), even with budget
+    /// left. StateFun has no such limit, so the default is none; a test of a function
+    /// that fails deterministically sets 1, to see its failure once instead of once per
+    /// retry.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
     /// The backlog limit, if there is one.
     pub fn max_backlog(&self) -> Option<usize> {
         (self.max_num_batch_requests > 0).then_some(self.max_num_batch_requests)
@@ -94,6 +106,7 @@ impl fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
+            .field("max_attempts", &self.max_attempts)
             .finish_non_exhaustive()
     }
 }

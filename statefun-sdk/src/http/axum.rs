@@ -1,4 +1,4 @@
-//! Mount the functions in an [axum] application, beside your own routes.
+//! Mount the functions in an [axum](https://docs.rs/axum) application, beside your own routes.
 //!
 //! A [`StatefunService`] is a tower service axum routes to as it is:
 //! `Router::route_service` serves it at one path. This module adds `into_router` to
