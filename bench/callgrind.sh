@@ -4,7 +4,8 @@
 #
 #   core  the handler alone (decode -> dispatch -> encode) on the bench's 1/10/100
 #         invocation requests: bench-greeter's examples/handle_loop, 2000 (200) rounds
-#         minus a run of 0 rounds.
+#         minus a run of 0 rounds; then the same greeter on the same requests in the
+#         StateFun 2.x protocol.
 #   http  bench-greeter under callgrind, loaded by wrk (16 connections) with the shared
 #         bench's requests a, b, c: 2 s warm-up, counters zeroed, 4 s counted, divided
 #         by the requests wrk completed. Needs ../shared/bench/requests (written by any
@@ -34,6 +35,9 @@ if [[ $WHAT == *core* ]]; then
         base=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/core.$n.0" "$loop" "$n" 0 2>&1 | collected)
         full=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/core.$n" "$loop" "$n" "$rounds" 2>&1 | collected)
         echo "core  $n invocations: $(( (full - base) / rounds )) instructions per request"
+        base=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/core-v2.$n.0" "$loop" "$n" 0 v2 2>&1 | collected)
+        full=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/core-v2.$n" "$loop" "$n" "$rounds" v2 2>&1 | collected)
+        echo "core  $n invocations, 2.x protocol: $(( (full - base) / rounds )) instructions per request"
     done
 fi
 

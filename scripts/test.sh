@@ -18,6 +18,18 @@ if [ -z "${STATEFUN_PYTHON:-}" ]; then
     fi
 fi
 
+# The same for the StateFun 2.x Python SDK, in its own venv.
+if [ -z "${STATEFUN_PYTHON_V2:-}" ]; then
+    if python="$(./scripts/python-sdk-v2-venv.sh)"; then
+        export STATEFUN_PYTHON_V2="${python}"
+    elif [ "${CI:-}" = "true" ]; then
+        echo "could not set up the StateFun 2.x Python SDK venv" >&2
+        exit 1
+    else
+        echo "warning: no StateFun 2.x Python SDK venv; the 2.x Python interoperability test will be skipped" >&2
+    fi
+fi
+
 echo "==> cargo fmt --all --check"
 cargo fmt --all --check
 

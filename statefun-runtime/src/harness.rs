@@ -41,6 +41,23 @@ impl HarnessBuilder {
         self.endpoint(selector, Endpoint::service(service))
     }
 
+    /// Calls the StateFun 2.x functions of `selector` in process through `service`, with
+    /// the states their module declares; see [`crate::v2`].
+    pub fn service_v2<S>(
+        self,
+        selector: &str,
+        service: S,
+        states: Vec<crate::v2::StateDecl>,
+    ) -> Self
+    where
+        ServiceTransport<S>: FunctionTransport,
+    {
+        self.endpoint(
+            selector,
+            crate::v2::endpoint(ServiceTransport::new(service), states),
+        )
+    }
+
     /// Serves `selector` over HTTP at `url` (a `urlPathTemplate`), with default settings.
     pub fn url(mut self, selector: &str, url: &str) -> Self {
         let transport = UrlTemplate::new(url)

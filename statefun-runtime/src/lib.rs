@@ -53,6 +53,7 @@ pub mod playground;
 pub mod store;
 
 pub mod transport;
+pub mod v2;
 
 pub use engine::{
     DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, DeliveredBatch, Endpoint, Expiration,

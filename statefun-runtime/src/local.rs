@@ -11,7 +11,8 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{
-    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, egress_service,
+    egress_v2_service, ingress_service, serve,
 };
 use crate::store::{Store, StoreError};
 use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
@@ -177,6 +178,22 @@ impl LocalStatefun {
                         Limits::default(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
+                }
+                EgressConfig::PlaygroundV2 { id, port, topics } => {
+                    let sink = PlaygroundEgressV2::new(topics.iter().cloned());
+                    let listener = bind(host, *port).await?;
+                    egress.push(
+                        listener
+                            .local_addr()
+                            .map_err(|source| bind_error(host, *port, source))?,
+                    );
+                    servers.push(tokio::spawn(serve(
+                        listener,
+                        egress_v2_service(sink.clone()),
+                        stopped.clone(),
+                        Limits::default(),
+                    )));
+                    builder = builder.egress(id.clone(), sink);
                 }
                 EgressConfig::Logged { id, format } => {
                     builder = builder.egress(id.clone(), LoggedEgress::new(id.clone(), *format));

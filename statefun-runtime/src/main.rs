@@ -13,13 +13,14 @@ use statefun_runtime::local::{LocalOptions, LocalStatefun};
 use statefun_runtime::store;
 use tracing_subscriber::EnvFilter;
 
-/// Runs the functions of an Apache Flink StateFun 3.x module.yaml without Flink: calls
-/// its HTTP endpoints, serves the playground ingress and egress, and keeps state in memory
-/// or, with --state-dir, on disk.
+/// Runs the functions of an Apache Flink StateFun module.yaml (3.x, or 2.x) without Flink:
+/// calls its HTTP endpoints, serves the playground ingress and egress, and keeps state in
+/// memory or, with --state-dir, on disk.
 #[derive(Debug, Parser)]
 #[command(name = "statefun-runtime", version, subcommand_negates_reqs = true)]
 struct Args {
-    /// The module file, as written for StateFun 3.x (kind/spec documents).
+    /// The module file, as written for StateFun 3.x (kind/spec documents) or 2.x
+    /// (`version: "1.0"`/`"2.0"`, whose functions speak the 2.x protocol).
     #[arg(long, value_name = "PATH", required = true)]
     module: Option<PathBuf>,
 

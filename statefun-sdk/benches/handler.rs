@@ -1,5 +1,5 @@
 //! The handler core, decode → dispatch → encode, on the shared benchmark's greeter and
-//! request bodies (1, 10 and 100 invocations), without HTTP.
+//! request bodies (1, 10 and 100 invocations), without HTTP; in both protocol generations.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -34,6 +34,20 @@ fn handle(c: &mut Criterion) {
     group.bench_function("missing_state", |b| {
         b.iter(|| now(handler.handle(black_box(missing.clone()))).expect("an answer"))
     });
+    group.finish();
+
+    // The same greeter and batches in the StateFun 2.x protocol, beside the 3.x ones.
+    let handler = bench_greeter::handler_for(statefun_sdk::Protocol::V2);
+    let mut group = c.benchmark_group("handle_v2");
+    for invocations in [1, 10, 100] {
+        let body = bench_greeter::requests::batch_v2(invocations, true);
+        group.throughput(Throughput::Elements(invocations as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(invocations),
+            &body,
+            |b, body| b.iter(|| now(handler.handle(black_box(body.clone()))).expect("an answer")),
+        );
+    }
     group.finish();
 }
 

@@ -26,6 +26,8 @@ pub struct Context {
     /// The number of invocations in the batch: a function that sends something usually
     /// sends it on every invocation, so the first send makes room for that many.
     batch_size: usize,
+    /// Payloads are `google.protobuf.Any`s (StateFun 2.x).
+    pub(crate) any_payloads: bool,
 }
 
 fn push_sized<T>(effects: &mut Vec<T>, batch_size: usize, effect: T) {
@@ -50,6 +52,7 @@ impl Context {
             effects,
             pending_tokens: Vec::new(),
             batch_size,
+            any_payloads: false,
         }
     }
 

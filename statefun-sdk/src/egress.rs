@@ -248,6 +248,9 @@ impl<'a> KafkaEgressBuilder<'a> {
             record: RECORD,
             field: "topic",
         })?;
+        if topic.is_empty() {
+            return Err(MessageErrorKind::EmptyKafkaTopic.into());
+        }
         let value = self.value.checked(RECORD)?;
         // KafkaProducerRecord: key = 1, value_bytes = 2, topic = 3.
         let record = wire::encode_length_delimited(&[

@@ -123,7 +123,11 @@ impl<S: StatefulFunction> ErasedFunction for Erased<S> {
                     caller = invocation.caller.as_ref().map(tracing::field::display),
                 );
                 ctx.caller = invocation.caller;
-                let message = Message::from_view(invocation.argument);
+                let message = if ctx.any_payloads {
+                    Message::from_any_view(invocation.argument)
+                } else {
+                    Message::from_view(invocation.argument)
+                };
                 // A panic is contained here: the batch fails, the server goes on. Nothing of
                 // the batch is answered, so no half-applied state can leak out of it.
                 let outcome = AssertUnwindSafe(self.0.invoke(ctx, message))

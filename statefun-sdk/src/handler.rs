@@ -14,7 +14,7 @@ use crate::spare::Spare;
 use crate::storage::{Cell, Storage};
 use crate::value_spec::DeclaredState;
 use crate::wire::{self, Effects, InvocationView, MissingSpec, ResponseWriter, ToFunctionError};
-use crate::{Address, Error, TypeName};
+use crate::{Address, Error, Protocol, TypeName};
 
 /// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
 /// bytes in, `FromFunction` bytes out. Transport-agnostic; the [`http`](crate::http)
@@ -44,6 +44,7 @@ use crate::{Address, Error, TypeName};
 #[derive(Clone)]
 pub struct RequestReplyHandler {
     registry: Arc<Registry>,
+    protocol: Protocol,
 }
 
 /// Function types by name. Looked up once per request with a name from the runtime; the
@@ -72,9 +73,9 @@ impl Hasher for Fnv1a {
     }
 }
 
-struct Registered {
-    declared: Arc<[DeclaredState]>,
-    function: Arc<dyn ErasedFunction>,
+pub(crate) struct Registered {
+    pub(crate) declared: Arc<[DeclaredState]>,
+    pub(crate) function: Arc<dyn ErasedFunction>,
 }
 
 /// Collects the functions of a [`RequestReplyHandler`].
@@ -82,6 +83,7 @@ struct Registered {
 #[must_use = "call build() to get the handler"]
 pub struct HandlerBuilder {
     specs: Vec<FunctionSpec>,
+    protocol: Protocol,
 }
 
 /// Why functions could not be registered together.
@@ -101,6 +103,13 @@ impl HandlerBuilder {
     /// Adds a function type.
     pub fn register(mut self, spec: FunctionSpec) -> Self {
         self.specs.push(spec);
+        self
+    }
+
+    /// The protocol generation to speak: [`Protocol::V3`] unless told otherwise. The same
+    /// functions serve either; see [`Protocol`] for what 2.x lacks.
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
         self
     }
 
@@ -134,6 +143,7 @@ impl HandlerBuilder {
         }
         Ok(RequestReplyHandler {
             registry: Arc::new(registry),
+            protocol: self.protocol,
         })
     }
 }
@@ -151,7 +161,7 @@ impl From<HandlerErrorInner> for HandlerError {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum HandlerErrorInner {
+pub(crate) enum HandlerErrorInner {
     #[error("invalid request: {0}")]
     InvalidRequest(#[from] ToFunctionError),
     #[error("unknown function type `{requested}`; this endpoint serves {served}")]
@@ -169,6 +179,15 @@ enum HandlerErrorInner {
         index: usize,
         batch: usize,
         message: String,
+    },
+    #[error(
+        "function {address} declares the state `{names}`, which the request does not carry; with StateFun 2.x declare every state of the function in module.yaml (`states:` of its spec)"
+    )]
+    StatesNotInRequest { address: Address, names: String },
+    #[error("function {address} used {feature}, which the StateFun 2.x protocol cannot carry")]
+    Unsupported {
+        address: Address,
+        feature: &'static str,
     },
 }
 
@@ -190,6 +209,11 @@ pub enum HandlerErrorKind {
     FunctionFailed,
     /// The function panicked.
     FunctionPanicked,
+    /// On StateFun 2.x: the request lacks a state the function declares (2.x has no state
+    /// negotiation; the states come from `module.yaml`).
+    StateNotInRequest,
+    /// On StateFun 2.x: the function used a feature the 2.x protocol cannot carry.
+    Unsupported,
 }
 
 impl HandlerError {
@@ -200,6 +224,8 @@ impl HandlerError {
             HandlerErrorInner::UnknownFunction { .. } => HandlerErrorKind::UnknownFunction,
             HandlerErrorInner::FunctionFailed { .. } => HandlerErrorKind::FunctionFailed,
             HandlerErrorInner::FunctionPanicked { .. } => HandlerErrorKind::FunctionPanicked,
+            HandlerErrorInner::StatesNotInRequest { .. } => HandlerErrorKind::StateNotInRequest,
+            HandlerErrorInner::Unsupported { .. } => HandlerErrorKind::Unsupported,
         }
     }
 }
@@ -217,7 +243,7 @@ impl RequestReplyHandler {
 
     /// The function registered as `namespace/name`. Endpoints serve a few function types,
     /// and comparing with each beats building a key to hash.
-    fn find(&self, namespace: &str, name: &str) -> Option<(&TypeName, &Registered)> {
+    pub(crate) fn find(&self, namespace: &str, name: &str) -> Option<(&TypeName, &Registered)> {
         if self.registry.len() <= 8 {
             self.registry
                 .iter()
@@ -228,7 +254,7 @@ impl RequestReplyHandler {
         }
     }
 
-    fn served(&self) -> String {
+    pub(crate) fn served(&self) -> String {
         let mut names: Vec<String> = self.registry.keys().map(|t| format!("`{t}`")).collect();
         names.sort();
         if names.is_empty() {
@@ -245,6 +271,9 @@ impl RequestReplyHandler {
     /// invocations run one after the other over one view of the state, and the answer holds
     /// all their effects. An error or panic of any invocation fails the whole request.
     pub async fn handle(&self, body: Bytes) -> Result<Bytes, HandlerError> {
+        if self.protocol == Protocol::V2 {
+            return crate::v2::handle(self, body).await;
+        }
         crate::arena::recycle();
         let mut spare = Spare::take();
         let batch = wire::decode_to_function(
@@ -398,22 +427,7 @@ fn finish(
     mut spare: Spare,
 ) -> Result<Answer, HandlerError> {
     if let Err(failure) = ran {
-        let address = ctx.address().clone();
-        return Err(match failure {
-            InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
-                address,
-                index,
-                batch: batch_size,
-                error,
-            },
-            InvocationFailure::Panicked { index, message } => HandlerErrorInner::FunctionPanicked {
-                address,
-                index,
-                batch: batch_size,
-                message,
-            },
-        }
-        .into());
+        return Err(batch_failure(ctx.address().clone(), batch_size, failure));
     }
     let (storage, effects) = ctx.parts();
     let answer = ResponseWriter::invocation_response(effects, storage.mutations());
@@ -425,10 +439,34 @@ fn finish(
     Ok(Answer::Result(answer))
 }
 
+/// The error of a batch whose function failed or panicked.
+pub(crate) fn batch_failure(
+    address: Address,
+    batch_size: usize,
+    failure: InvocationFailure,
+) -> HandlerError {
+    match failure {
+        InvocationFailure::Failed { index, error } => HandlerErrorInner::FunctionFailed {
+            address,
+            index,
+            batch: batch_size,
+            error,
+        },
+        InvocationFailure::Panicked { index, message } => HandlerErrorInner::FunctionPanicked {
+            address,
+            index,
+            batch: batch_size,
+            message,
+        },
+    }
+    .into()
+}
+
 impl fmt::Debug for RequestReplyHandler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestReplyHandler")
             .field("functions", &self.served())
+            .field("protocol", &self.protocol)
             .finish()
     }
 }

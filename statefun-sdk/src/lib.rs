@@ -319,13 +319,44 @@
 //! | `axum` | [`http::axum`][axum-mount]: mount the functions in an axum `Router` | `axum` (no default features) |
 //! | `lambda` | [`http::lambda`][lambda]: serve on AWS Lambda | `lambda_http` (API Gateway and function URL events only) |
 //!
+//! # StateFun 2.x
+//!
+//! The same functions serve StateFun 2.0 to 2.2, whose protocol carries every value and
+//! state as a `google.protobuf.Any`: build the handler with
+//! [`.protocol(Protocol::V2)`](HandlerBuilder::protocol). [`Protocol`] says how types match
+//! there and what 2.x lacks (state negotiation, TTL in a `ValueSpec`, cancellation tokens).
+//! States are declared in the module's `module.yaml`; raw `Any`s go through
+//! [`Storage::get_any`]/[`Storage::set_any`], the builders' `any` and
+//! [`Message::to_any`].
+//!
+//! ## From the 2.x Python SDK
+//!
+//! | Python (`apache-flink-statefun` 2.x) | Rust |
+//! |---|---|
+//! | `@functions.bind("example/greeter")` | `FunctionSpec::new(TypeName::from_static("example/greeter"), greeter)`, registered with `.protocol(Protocol::V2)` |
+//! | `def greeter(context, request: GreetRequest)` | `message.as_type(&GREET_REQUEST)?` with `GREET_REQUEST: ProtobufType<GreetRequest>` |
+//! | unannotated `message` (the raw `Any`) | `message.typename()` (the type URL), `message.raw_value()`, `message.to_any()` |
+//! | `context.state("seen_count").unpack(SeenCount)` | `ctx.storage().get(&SEEN_COUNT)?` with `SEEN_COUNT: ValueSpec<ProtobufType<SeenCount>>` |
+//! | `context.state("seen_count").pack(seen)` / `context["seen_count"] = any` | `ctx.storage().set(&SEEN_COUNT, seen)?` / `ctx.storage().set_any(&SEEN_COUNT, any)?` |
+//! | `context["seen_count"]` (the `Any`) | `ctx.storage().get_any(&SEEN_COUNT)?` |
+//! | `del context["seen_count"]` | `ctx.storage().remove(&SEEN_COUNT)?` |
+//! | `context.pack_and_send("example/inbox", id, msg)` | `ctx.send(MessageBuilder::to(INBOX, id).value(&MSG_TYPE, &msg)?)` |
+//! | `context.send("example/inbox", id, any)` | `ctx.send(MessageBuilder::to(INBOX, id).any(any))` |
+//! | `context.pack_and_reply(msg)` | `ctx.send(MessageBuilder::to_address(caller).value(&MSG_TYPE, &msg)?)` with `caller = ctx.caller().cloned()` |
+//! | `context.pack_and_send_after(timedelta(seconds=5), …)` | `ctx.send_after(Duration::from_secs(5), MessageBuilder::to(…).value(…)?)?` |
+//! | `context.pack_and_send_egress("example/out", msg)` | `ctx.send_egress(EgressBuilder::to(OUT).value(&MSG_TYPE, &msg)?)` |
+//! | `kafka_egress_record(topic="t", key=k, value=msg)` + `pack_and_send_egress` | `ctx.send_egress(KafkaEgressBuilder::to(KAFKA).topic("t").key(k).value(&MSG_TYPE, &msg).build()?)` |
+//! | `kinesis_egress_record(stream="s", partition_key=k, value=msg)` | `KinesisEgressBuilder::to(KINESIS).stream("s").partition_key(k).value(&MSG_TYPE, &msg).build()?` |
+//! | `context.address.identity`, `context.caller` | `ctx.address().id()`, `ctx.caller()` (`None` for an ingress message) |
+//!
 //! # Compatibility
 //!
 //! The SDK speaks the request-reply protocol of StateFun 3.x and works with the runtimes
 //! of Apache Flink StateFun 3.0 to 3.3 (cancelling delayed messages needs 3.1 or later,
-//! which introduced it). Values are byte-compatible with the Java, Python, Go and
-//! JavaScript SDKs. It is built and tested with the current stable Rust (1.95 at the time
-//! of writing); no older minimum is checked, so none is claimed.
+//! which introduced it), and with `Protocol::V2` that of StateFun 2.0 to 2.2. Values are
+//! byte-compatible with the Java, Python, Go and JavaScript SDKs. It is built and tested
+//! with the current stable Rust (1.95 at the time of writing); no older minimum is
+//! checked, so none is claimed.
 //!
 //! # Public dependencies and semver
 //!
@@ -373,6 +404,7 @@ mod spare;
 mod storage;
 mod type_name;
 pub mod types;
+mod v2;
 mod value_spec;
 mod wire;
 
@@ -391,6 +423,7 @@ pub use message::Message;
 pub use outgoing::{CancellationToken, MessageBuilder, MessageError, OutgoingMessage};
 pub use storage::{StateError, Storage};
 pub use type_name::{TypeName, TypeNameError};
+pub use v2::Protocol;
 pub use value_spec::{Expiration, ValueSpec, ValueSpecError};
 
 /// The wire messages, from the `statefun-protocol` crate.

@@ -32,6 +32,8 @@ pub struct Message {
     typename: ByteString,
     has_value: bool,
     value: Bytes,
+    /// A StateFun 2.x `Any`: `typename` is a type URL, matched by its last part.
+    any: bool,
 }
 
 impl Message {
@@ -41,12 +43,43 @@ impl Message {
                 typename: view.typename,
                 has_value: view.has_value,
                 value: view.value,
+                any: false,
             },
             None => Message {
                 typename: ByteString::new(),
                 has_value: false,
                 value: Bytes::new(),
+                any: false,
             },
+        }
+    }
+
+    /// A 2.x argument: an `Any`, always with a value (possibly empty).
+    pub(crate) fn from_any_view(view: Option<TypedValueView>) -> Message {
+        let mut message = Message::from_view(view);
+        message.has_value = true;
+        message.any = true;
+        message
+    }
+
+    pub(crate) fn is_any(&self) -> bool {
+        self.any
+    }
+
+    /// The message as a `google.protobuf.Any`: its typename as type URL and its value.
+    /// On StateFun 2.x this is the argument exactly as received.
+    pub fn to_any(&self) -> prost_types::Any {
+        prost_types::Any {
+            type_url: self.typename.to_string(),
+            value: self.value.to_vec(),
+        }
+    }
+
+    fn has_type(&self, typename: &crate::TypeName) -> bool {
+        if self.any {
+            crate::v2::url_names(&self.typename, typename)
+        } else {
+            typename.matches(&self.typename)
         }
     }
 
@@ -56,6 +89,7 @@ impl Message {
             typename: ByteString::from(ty.typename().to_string()),
             has_value: true,
             value: types::serialize_to_bytes(ty, value)?,
+            any: false,
         })
     }
 
@@ -77,7 +111,7 @@ impl Message {
 
     /// Whether the value has the typename of `ty`.
     pub fn is<T: Type>(&self, ty: &T) -> bool {
-        ty.typename().matches(&self.typename)
+        self.has_type(ty.typename())
     }
 
     /// The value read as `ty`; an error if the typename differs, the value is absent, or
@@ -160,7 +194,7 @@ impl Message {
     /// ```
     pub fn as_str(&self) -> Result<&str, ValueError> {
         let typename = StringType.typename();
-        if !typename.matches(&self.typename) {
+        if !self.has_type(typename) {
             return Err(ValueError::mismatch(typename, &self.typename));
         }
         if !self.has_value {

@@ -32,6 +32,8 @@ pub(crate) enum MessageErrorKind {
         record: &'static str,
         field: &'static str,
     },
+    #[error("a Kafka record's topic must not be empty")]
+    EmptyKafkaTopic,
     #[error("a Kinesis record's partition key must not be empty")]
     EmptyPartitionKey,
     #[error("a playground egress record needs a topic")]

@@ -44,11 +44,27 @@ pub(crate) fn raw(typename: TypeName, value: Bytes) -> TypedPayload {
 }
 
 pub(crate) fn forwarded(message: &Message) -> Result<TypedPayload, crate::TypeNameError> {
+    if message.is_any() {
+        return Ok(any(
+            message.typename(),
+            message.raw_value().cloned().unwrap_or_default(),
+        ));
+    }
     Ok(TypedPayload {
         typename: message.typename().parse()?,
         has_value: message.has_value(),
         value: message.raw_value().cloned().unwrap_or_default(),
     })
+}
+
+/// A `google.protobuf.Any` handed over as it is: on StateFun 2.x its type URL and value go
+/// out byte for byte; on 3.x the type URL is the typename.
+pub(crate) fn any(type_url: &str, value: Bytes) -> TypedPayload {
+    TypedPayload {
+        typename: crate::v2::typename_of_url(type_url),
+        has_value: true,
+        value,
+    }
 }
 
 pub(crate) const BOOL: BoolType = BoolType;
@@ -68,6 +84,12 @@ macro_rules! value_methods {
                 value: &T::Value,
             ) -> Result<$output, $crate::types::ValueError> {
                 Ok(self.finish($crate::payload::typed(ty, value)?))
+            }
+
+            /// A `google.protobuf.Any` as it is. On StateFun 2.x it goes out byte for byte,
+            /// whatever its type URL; on 3.x its type URL is the typename.
+            pub fn any(self, any: prost_types::Any) -> $output {
+                self.finish($crate::payload::any(&any.type_url, any.value.into()))
             }
 
             /// Bytes already serialized, under `typename`.

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use crate::types::{self, Type, ValueError};
+use crate::v2::StateTable;
 use crate::value_spec::DeclaredState;
 use crate::wire::Mutation;
 use crate::{TypeName, ValueSpec};
@@ -21,7 +22,11 @@ impl From<StateErrorKind> for StateError {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum StateErrorKind {
+pub(crate) enum StateErrorKind {
+    #[error(
+        "the state `{name}` is not in the request to function `{function}`; with StateFun 2.x declare it in module.yaml (`states:` of the function's spec)"
+    )]
+    NotInRequest { name: String, function: TypeName },
     #[error(
         "the state `{name}` is not declared by function `{function}`; add its ValueSpec with FunctionSpec::with_state"
     )]
@@ -84,6 +89,8 @@ pub struct Storage {
     function: TypeName,
     declared: Arc<[DeclaredState]>,
     cells: Vec<Cell>,
+    /// On StateFun 2.x the states are the request's, not the declared ones.
+    request_states: Option<StateTable>,
 }
 
 impl Storage {
@@ -99,7 +106,86 @@ impl Storage {
             function,
             declared,
             cells,
+            request_states: None,
         }
+    }
+
+    /// A StateFun 2.x storage: the request's states.
+    pub(crate) fn with_request_states(
+        function: TypeName,
+        declared: Arc<[DeclaredState]>,
+        states: StateTable,
+    ) -> Storage {
+        Storage {
+            function,
+            declared,
+            cells: Vec::new(),
+            request_states: Some(states),
+        }
+    }
+
+    pub(crate) fn request_states(&self) -> Option<&StateTable> {
+        self.request_states.as_ref()
+    }
+
+    pub(crate) fn take_request_states(&mut self) -> Option<StateTable> {
+        self.request_states.take()
+    }
+
+    /// The value as a `google.protobuf.Any`, or `None` if it has none: on StateFun 2.x the
+    /// state exactly as stored, on 3.x its typename as type URL and its bytes.
+    pub fn get_any<T: Type>(
+        &self,
+        spec: &ValueSpec<T>,
+    ) -> Result<Option<prost_types::Any>, StateError> {
+        if let Some(states) = &self.request_states {
+            return Ok(states.get_any(spec.name(), spec.typename())?.map(|parts| {
+                prost_types::Any {
+                    type_url: parts.type_url.to_string(),
+                    value: parts.value.to_vec(),
+                }
+            }));
+        }
+        let cell = &self.cells[self.index_of(spec)?];
+        Ok(cell.value.as_ref().map(|bytes| prost_types::Any {
+            type_url: cell
+                .received_typename
+                .as_ref()
+                .map_or_else(|| spec.typename().to_string(), |t| t.to_string()),
+            value: bytes.to_vec(),
+        }))
+    }
+
+    /// Replaces the value with `any` as it is. On StateFun 2.x the state becomes the
+    /// serialized `any`, whatever its type URL; on 3.x the type URL must be the spec's
+    /// typename.
+    pub fn set_any<T: Type>(
+        &mut self,
+        spec: &ValueSpec<T>,
+        any: prost_types::Any,
+    ) -> Result<(), StateError> {
+        if let Some(states) = &mut self.request_states {
+            return states.set(
+                spec.name(),
+                crate::v2::typename_of_url(&any.type_url),
+                any.value.into(),
+            );
+        }
+        let index = self.index_of(spec)?;
+        if !spec.typename().matches(&any.type_url) {
+            return Err(StateErrorKind::WrongType {
+                name: spec.name().to_owned(),
+                declared: spec.typename().clone(),
+                accessed: crate::v2::typename_of_url(&any.type_url),
+            }
+            .into());
+        }
+        self.cells[index] = Cell {
+            value: Some(any.value.into()),
+            received_typename: None,
+            modified: true,
+        };
+        Ok(())
     }
 
     /// The cells, to reuse; the storage is left empty.
@@ -130,6 +216,9 @@ impl Storage {
 
     /// The current value, or `None` if it has none.
     pub fn get<T: Type>(&self, spec: &ValueSpec<T>) -> Result<Option<T::Value>, StateError> {
+        if let Some(states) = &self.request_states {
+            return states.get(spec.name(), spec.value_type());
+        }
         let cell = &self.cells[self.index_of(spec)?];
         let Some(bytes) = &cell.value else {
             return Ok(None);
@@ -222,6 +311,16 @@ impl Storage {
         spec: &ValueSpec<T>,
         value: impl Borrow<T::Value>,
     ) -> Result<(), StateError> {
+        if let Some(states) = &mut self.request_states {
+            let bytes =
+                types::serialize_to_bytes(spec.value_type(), value.borrow()).map_err(|source| {
+                    StateErrorKind::Value {
+                        name: spec.name().to_owned(),
+                        source,
+                    }
+                })?;
+            return states.set(spec.name(), spec.typename().clone(), bytes);
+        }
         let index = self.index_of(spec)?;
         // Serialized into the thread's arena: a counter written by every invocation of a
         // batch costs no allocation.
@@ -242,6 +341,9 @@ impl Storage {
 
     /// Removes the value; removing an absent value still counts as a write.
     pub fn remove<T: Type>(&mut self, spec: &ValueSpec<T>) -> Result<(), StateError> {
+        if let Some(states) = &mut self.request_states {
+            return states.remove(spec.name());
+        }
         let index = self.index_of(spec)?;
         self.cells[index] = Cell {
             value: None,

@@ -4,10 +4,13 @@
 #![deny(missing_docs)]
 
 pub mod conformance;
+pub mod conformance_v2;
 mod semantic;
+mod semantic_v2;
 mod wire_scan;
 
 pub use semantic::semantic_diff;
+pub use semantic_v2::semantic_diff_v2;
 
 /// The README's Rust snippets, compiled as doctests so that they stay true.
 #[cfg(doctest)]

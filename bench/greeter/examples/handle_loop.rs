@@ -1,5 +1,6 @@
-//! `handle_loop INVOCATIONS ROUNDS`: runs the handler core on the benchmark's request of
-//! INVOCATIONS invocations ROUNDS times, without HTTP. A driver for instruction counts
+//! `handle_loop INVOCATIONS ROUNDS [v2]`: runs the handler core on the benchmark's request
+//! of INVOCATIONS invocations ROUNDS times, without HTTP; with `v2`, the same greeter on
+//! the same request in the StateFun 2.x protocol. A driver for instruction counts
 //! (`valgrind --tool=callgrind`), which stay repeatable on a busy machine.
 
 use std::future::Future;
@@ -14,8 +15,18 @@ fn main() {
             .map_or(default, |a| a.parse().expect("a number"))
     };
     let (invocations, rounds) = (number(1), number(1000));
-    let handler = bench_greeter::handler();
-    let body = bench_greeter::requests::batch(invocations, true);
+    let v2 = std::env::args().nth(3).is_some_and(|a| a == "v2");
+    let (handler, body) = if v2 {
+        (
+            bench_greeter::handler_for(statefun_sdk::Protocol::V2),
+            bench_greeter::requests::batch_v2(invocations, true),
+        )
+    } else {
+        (
+            bench_greeter::handler(),
+            bench_greeter::requests::batch(invocations, true),
+        )
+    };
     let mut context = Context::from_waker(Waker::noop());
     let mut answered = 0;
     for _ in 0..rounds {

@@ -8,8 +8,8 @@ pub mod requests;
 
 use statefun_sdk::types::IntType;
 use statefun_sdk::{
-    Context, Error, FunctionSpec, KafkaEgressBuilder, Message, MessageBuilder, RequestReplyHandler,
-    TypeName, ValueSpec,
+    Context, Error, FunctionSpec, KafkaEgressBuilder, Message, MessageBuilder, Protocol,
+    RequestReplyHandler, TypeName, ValueSpec,
 };
 
 const GREETER: TypeName = TypeName::from_static("example/greeter");
@@ -18,9 +18,15 @@ const EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
 
 static SEEN: ValueSpec<IntType> = ValueSpec::new("seen", IntType);
 
-/// The handler serving `example/greeter`.
+/// The handler serving `example/greeter` over the StateFun 3.x protocol.
 pub fn handler() -> RequestReplyHandler {
+    handler_for(Protocol::V3)
+}
+
+/// The same greeter, the same code, served over `protocol`.
+pub fn handler_for(protocol: Protocol) -> RequestReplyHandler {
     RequestReplyHandler::builder()
+        .protocol(protocol)
         .register(FunctionSpec::new(GREETER, greeter).with_state(&SEEN))
         .build()
         .expect("one function with one state registers")

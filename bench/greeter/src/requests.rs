@@ -45,6 +45,47 @@ pub fn batch(invocations: usize, with_state: bool) -> Bytes {
     Bytes::from(request.encode_to_vec())
 }
 
+/// The same batch in the StateFun 2.x protocol: every value a `google.protobuf.Any` with
+/// the same type URL and bytes, the state `seen` as a serialized `Any` (empty when absent).
+pub fn batch_v2(invocations: usize, with_state: bool) -> Bytes {
+    use statefun_protocol::v2::polyglot::to_function as v2;
+    use statefun_protocol::v2::polyglot::{Address as V2Address, ToFunction as V2ToFunction};
+    let address = |r#type: &str| V2Address {
+        namespace: "example".into(),
+        r#type: r#type.into(),
+        id: ID.into(),
+    };
+    let seen = prost_types::Any {
+        type_url: "io.statefun.types/int".into(),
+        value: vec![0x0D, 41, 0, 0, 0],
+    };
+    let state = v2::PersistedValue {
+        state_name: "seen".into(),
+        state_value: if with_state {
+            seen.encode_to_vec().into()
+        } else {
+            Bytes::new()
+        },
+    };
+    let invocations = (0..invocations)
+        .map(|i| v2::Invocation {
+            caller: (i % 2 == 1).then(|| address("person")),
+            argument: Some(prost_types::Any {
+                type_url: "io.statefun.types/string".into(),
+                value: wrapper(0x0A, ID.as_bytes()),
+            }),
+        })
+        .collect();
+    let request = V2ToFunction {
+        request: Some(v2::Request::Invocation(v2::InvocationBatchRequest {
+            target: Some(address("greeter")),
+            state: vec![state],
+            invocations,
+        })),
+    };
+    Bytes::from(request.encode_to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

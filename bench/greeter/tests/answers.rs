@@ -86,3 +86,35 @@ fn a_missing_state_is_asked_for() {
     assert_eq!(spec.state_name, "seen");
     assert_eq!(spec.type_typename, "io.statefun.types/int");
 }
+
+#[test]
+fn the_2x_greeter_answers_the_same_effects() {
+    use statefun_protocol::v2::polyglot::FromFunction as V2FromFunction;
+    use statefun_protocol::v2::polyglot::from_function::Response as V2Response;
+    let handler = bench_greeter::handler_for(statefun_sdk::Protocol::V2);
+    let mut context = Context::from_waker(Waker::noop());
+    let body = bench_greeter::requests::batch_v2(10, true);
+    let Poll::Ready(answer) = pin!(handler.handle(body)).poll(&mut context) else {
+        panic!("the greeter does not wait");
+    };
+    let Some(V2Response::InvocationResult(result)) = V2FromFunction::decode(answer.unwrap())
+        .expect("a 2.x FromFunction")
+        .response
+    else {
+        panic!("an invocation result");
+    };
+    assert_eq!(result.state_mutations.len(), 1);
+    let seen = prost_types::Any::decode(&result.state_mutations[0].state_value[..]).unwrap();
+    assert_eq!(
+        (seen.type_url.as_str(), &seen.value[..]),
+        ("io.statefun.types/int", &[0x0D, 51, 0, 0, 0][..])
+    );
+    assert_eq!(result.outgoing_messages.len(), 10);
+    assert_eq!(result.outgoing_egresses.len(), 10);
+    let record = result.outgoing_egresses[0].argument.as_ref().unwrap();
+    assert!(
+        record
+            .type_url
+            .ends_with("org.apache.flink.statefun.flink.io.KafkaProducerRecord")
+    );
+}

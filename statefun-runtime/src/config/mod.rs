@@ -9,12 +9,20 @@
 //! | `io.statefun.kafka.v1/ingress`, `io.statefun.kinesis.v1/ingress` | not run: reported, so the caller can say so; send messages through a playground ingress instead |
 //!
 //! Any other kind, and the pre-3.1 `version: "3.0"` single-document format, is an error.
+//!
+//! A StateFun 2.x module (`version: "1.0"` or `"2.0"`, `module.meta.type: remote`) is read
+//! too: its `http` functions are called over the 2.x protocol ([`crate::v2`]) with the
+//! states they list; `io.statefun.playground.v1/ingress` and `/egress` run with their 2.x
+//! meaning (the egress under its `meta.id`, taking Kafka records and queueing their values
+//! by topic); `statefun.kafka.io/generic-egress` and `statefun.kinesis.io/generic-egress`
+//! records are checked and logged; the Kafka/Kinesis ingresses and routers are not run.
 
 mod duration;
 mod error;
 mod keys;
 mod module;
+mod module_v2;
 
 pub use error::ConfigError;
 pub(crate) use error::bind_error;
-pub use module::{EgressConfig, EndpointConfig, IngressConfig, ModuleConfig};
+pub use module::{EgressConfig, EndpointConfig, EndpointProtocol, IngressConfig, ModuleConfig};

@@ -68,6 +68,23 @@ pub struct EndpointConfig {
     pub call: Duration,
     /// Connection settings.
     pub http: HttpTransportConfig,
+    /// The protocol generation its functions speak.
+    pub protocol: EndpointProtocol,
+}
+
+/// The protocol generation of an endpoint's functions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EndpointProtocol {
+    /// StateFun 3.x (the `kind`/`spec` documents).
+    #[default]
+    V3,
+    /// StateFun 2.x (a `version: "1.0"`/`"2.0"` module), with the states the function
+    /// declares.
+    V2 {
+        /// `spec.states`.
+        states: Vec<crate::v2::StateDecl>,
+    },
 }
 
 impl EndpointConfig {
@@ -77,9 +94,32 @@ impl EndpointConfig {
             .map_err(|error| {
                 ConfigError::invalid(format!("endpoint for `{}`: {error}", self.functions))
             })?;
-        Ok(Endpoint::new(transport)
+        let endpoint = match &self.protocol {
+            EndpointProtocol::V3 => Endpoint::new(transport),
+            EndpointProtocol::V2 { states } => crate::v2::endpoint(transport, states.clone()),
+        };
+        Ok(endpoint
             .max_num_batch_requests(self.max_num_batch_requests)
             .call_budget(self.call))
+    }
+
+    /// A 2.x function's endpoint.
+    pub(crate) fn v2(
+        functions: FunctionSelector,
+        url_path_template: UrlTemplate,
+        max_num_batch_requests: usize,
+        call: Duration,
+        http: HttpTransportConfig,
+        protocol: EndpointProtocol,
+    ) -> Self {
+        Self {
+            functions,
+            url_path_template,
+            max_num_batch_requests,
+            call,
+            http,
+            protocol,
+        }
     }
 }
 
@@ -112,6 +152,16 @@ pub enum EgressConfig {
         /// `maxBytesPerTopic`, this runtime's own key (the playground image ignores it):
         /// the unread payload bytes each topic keeps at most; 64 MiB by default.
         max_bytes_per_topic: usize,
+    },
+    /// A StateFun 2.x `io.statefun.playground.v1/egress`: HTTP egress topics on `port`,
+    /// under the egress id `id`, fed with Kafka records.
+    PlaygroundV2 {
+        /// `meta.id`, the egress id functions send to.
+        id: String,
+        /// `spec.port` (0 picks a free port).
+        port: u16,
+        /// `spec.topics`.
+        topics: Vec<String>,
     },
     /// A Kafka or Kinesis egress, whose records are checked and logged.
     Logged {
@@ -179,12 +229,17 @@ impl ModuleConfig {
                     "expected a mapping with `kind` and `spec`".into(),
                 ));
             };
-            if root.contains_key("version") || root.contains_key("module") {
-                return Err(document_error(
-                    number,
-                    None,
-                    "the pre-3.1 `version`/`module` format is not supported; write one `kind`/`spec` document per component".into(),
-                ));
+            if super::module_v2::is_v2(root) {
+                if number > 1 {
+                    return Err(document_error(
+                        number,
+                        None,
+                        "a StateFun 2.x module (`version`/`module`) is one document".into(),
+                    ));
+                }
+                module = super::module_v2::parse(root)
+                    .map_err(|problem| document_error(number, None, problem))?;
+                continue;
             }
             let kind = match root.get("kind") {
                 Some(Value::String(kind)) => kind.clone(),
@@ -435,6 +490,7 @@ fn finish_endpoint(
         max_num_batch_requests,
         call,
         http,
+        protocol: EndpointProtocol::V3,
     })
 }
 

@@ -2,6 +2,7 @@
 //! `/egress`), so the upstream playground tutorials run against this runtime unchanged.
 
 mod egress;
+mod egress_v2;
 mod ingress;
 mod server;
 
@@ -9,6 +10,8 @@ pub(crate) use egress::egress_service;
 pub use egress::{
     DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
 };
+pub use egress_v2::PlaygroundEgressV2;
+pub(crate) use egress_v2::egress_v2_service;
 pub(crate) use ingress::{MessageLimits, ingress_service};
 pub(crate) use server::{Limits, serve};
 

@@ -14,4 +14,4 @@ pub(crate) use encode::{
     Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, ResponseWriter, Sink,
     TypedPayload, encode_incomplete_context, encode_length_delimited, encode_varint,
 };
-pub(crate) use reader::{Field, Reader};
+pub(crate) use reader::{Field, Reader, WireError};
