@@ -39,6 +39,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod config;
 pub mod egress;
 mod engine;

@@ -63,7 +63,7 @@
 //!     let handler = RequestReplyHandler::builder()
 //!         .register(FunctionSpec::new(GREETER, greeter).with_state(&VISITS))
 //!         .build()?;
-//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //!     statefun_sdk::http::server::Server::new(handler)
 //!         .serve(listener)
 //!         .await?;
@@ -214,7 +214,7 @@
 //! let app = Router::new()
 //!     .route("/health", get(|| async { "ok" }))
 //!     .route_service("/statefun", handler.into_service());
-//! axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8000").await?, app).await
+//! axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8000").await?, app).await
 //! # }
 //! ```
 //!

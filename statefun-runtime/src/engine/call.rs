@@ -31,6 +31,8 @@ pub(super) struct Call {
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
     pub invocations_at: usize,
+    /// When the request was made, for the call's latency.
+    pub sent: Instant,
 }
 
 impl Call {
@@ -80,6 +82,7 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
             Ok(response) => return Ok(response),
             Err(cause) => cause,
         };
+        call.endpoint.attempt_failures.record(&call.target, &cause);
         let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempts - 1).min(20));
         let left = deadline.saturating_duration_since(Instant::now());
         if left < backoff + MIN_ATTEMPT || attempts >= call.endpoint.max_attempts {
@@ -188,6 +191,7 @@ mod tests {
                 endpoint: Arc::new(endpoint),
                 request: Bytes::new(),
                 invocations_at: 0,
+                sent: Instant::now(),
             };
             let timer = tokio::time::sleep(Duration::ZERO);
             tokio::pin!(timer);
@@ -210,6 +214,7 @@ mod tests {
             endpoint: Arc::new(endpoint),
             request: Bytes::new(),
             invocations_at: 0,
+            sent: Instant::now(),
         };
         let timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(timer);

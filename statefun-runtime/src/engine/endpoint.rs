@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::observe::AttemptFailures;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
@@ -35,6 +36,8 @@ pub struct Endpoint {
     pub(crate) call_budget: Duration,
     /// At most this many attempts per call; `u32::MAX` leaves it to the budget.
     pub(crate) max_attempts: u32,
+    /// Shared by the clones of this endpoint, as the routes share it.
+    pub(crate) attempt_failures: Arc<AttemptFailures>,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -63,6 +66,7 @@ impl Endpoint {
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
             max_attempts: u32::MAX,
+            attempt_failures: Arc::default(),
         }
     }
 
@@ -93,6 +97,14 @@ impl Endpoint {
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
+    }
+
+    /// How the transport is described to people: its kind and, over HTTP, the URL template.
+    pub(crate) fn transport_description(&self) -> (&'static str, Option<String>) {
+        match &self.transport {
+            Transport::Http(http) => ("http", Some(http.template().to_string())),
+            Transport::Other(_) => ("in-process", None),
+        }
     }
 
     /// The backlog limit, if there is one.

@@ -9,7 +9,9 @@ mod decode;
 mod delayed;
 mod encode;
 mod endpoint;
+mod inspect;
 mod mailbox;
+mod observe;
 mod response;
 mod routes;
 mod state;
@@ -23,6 +25,8 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
+pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
+pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
@@ -34,6 +38,7 @@ use decode::Answer;
 use delayed::DelayedMessages;
 use encode::InvocationEntry;
 use mailbox::Mailbox;
+use observe::Observer;
 use routes::Routes;
 use state::StateStore;
 
@@ -92,6 +97,7 @@ impl RuntimeBuilder {
                 start: Vec::new(),
                 states_scratch: Vec::new(),
                 entries_scratch: Vec::new(),
+                observe: Observer::default(),
             }),
             changed: Notify::new(),
             timer_wake: Arc::clone(&timer_wake),
@@ -171,6 +177,7 @@ pub(crate) struct Engine {
     /// Buffers reused by every request, for its state and invocation entries.
     states_scratch: Vec<u8>,
     entries_scratch: Vec<u8>,
+    observe: Observer,
 }
 
 impl Runtime {
@@ -326,10 +333,12 @@ impl Shared {
             Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
         };
         if let Err(failure) = result {
+            engine.observe.failed(&call, &failure);
             tracing::error!("{failure}");
             engine.failure = Some(failure);
             engine.wake_waiters = true;
         }
+        engine.observe.keep(call);
         let next = engine.start.pop();
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);

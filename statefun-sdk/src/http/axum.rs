@@ -21,7 +21,7 @@
 //!     .route("/health", get(|| async { "ok" }))
 //!     .route_service("/statefun", handler.into_service());
 //!
-//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! axum::serve(listener, app).await
 //! # }
 //! ```
