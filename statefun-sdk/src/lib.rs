@@ -434,9 +434,9 @@ pub use statefun_protocol as protocol;
 ///
 /// | crate | where it appears |
 /// |---|---|
-/// | [`bytes`](deps::bytes) | [`Type::deserialize`](types::Type::deserialize), raw values, [`Message::raw_value`] |
-/// | [`prost`](deps::prost) | [`ProtobufType`](types::ProtobufType) carries any `prost::Message` |
-/// | [`http`](deps::http) and [`tower_service`](deps::tower_service) | [`http::StatefunService`] is a `tower_service::Service<http::Request<B>>` |
+/// | [`bytes`] | [`Type::deserialize`](types::Type::deserialize), raw values, [`Message::raw_value`] |
+/// | [`prost`] | [`ProtobufType`](types::ProtobufType) carries any `prost::Message` |
+/// | [`http`](deps::http) and [`tower_service`] | [`http::StatefunService`] is a `tower_service::Service<http::Request<B>>` |
 /// | `axum` (feature `axum`) | `http::axum` returns `axum::Router`s |
 /// | `lambda_http` (feature `lambda`) | the Lambda adapter's error and events |
 /// | `tokio` (feature `server`) | the built-in server takes a `tokio::net::TcpListener` |
