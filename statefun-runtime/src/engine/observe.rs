@@ -130,12 +130,15 @@ const MAX_TYPES: usize = 256;
 /// The name of the entry the function types past [`MAX_TYPES`] share.
 const OTHER_TYPES: (&[u8], &[u8]) = (b"(other)", b"(other)");
 
+/// A function type's namespace and name, and its value.
+type TypeEntry<V> = (Box<[u8]>, Box<[u8]>, V);
+
 /// Values by function type, found by a scan that tries the last type found first: a
 /// runtime serves a handful of types, and consecutive messages often go to the same one,
 /// so this beats hashing the type's two parts (measured: a hash map was 5% of the
 /// runtime's instructions per message).
 struct TypeTable<V> {
-    entries: Vec<(Box<[u8]>, Box<[u8]>, V)>,
+    entries: Vec<TypeEntry<V>>,
     last: usize,
 }
 
