@@ -43,7 +43,7 @@
 //! use statefun_protocol::wire::{Reader, read_address};
 //!
 //! // An InvocationBatchRequest whose field 1 is the target Address.
-//! let batch = b"\x0a\x0a\x0a\x01g\x12\x01c\x1a\x01x";
+//! let batch = b"\x0a\x09\x0a\x01g\x12\x01c\x1a\x01x";
 //! let mut reader = Reader::new(batch);
 //! while let Some((number, value)) = reader.next_field().unwrap() {
 //!     if number == 1 {
