@@ -3,10 +3,10 @@ use std::time::Duration;
 use bytestring::ByteString;
 
 use crate::Address;
+use crate::effects::{Delayed, Effects};
 use crate::egress::EgressMessage;
 use crate::outgoing::{CancellationToken, MessageError, MessageErrorKind, OutgoingMessage};
 use crate::storage::Storage;
-use crate::wire::{Delayed, Effects};
 
 /// What a function can see and do during one invocation: its own address, the caller, its
 /// persisted values, and the messages and egress records it sends.

@@ -6,9 +6,10 @@ use bytes::Bytes;
 use statefun_protocol::typename::{KAFKA_PRODUCER_RECORD, KINESIS_EGRESS_RECORD};
 
 use crate::TypeName;
+use crate::effects::{Egress, TypedPayload};
 use crate::outgoing::{MessageError, MessageErrorKind};
 use crate::types::{self, Type, ValueError};
-use crate::wire::{self, Egress, TypedPayload};
+use crate::wire;
 
 const KAFKA_TYPENAME: TypeName = TypeName::from_static(KAFKA_PRODUCER_RECORD);
 const KINESIS_TYPENAME: TypeName = TypeName::from_static(KINESIS_EGRESS_RECORD);

@@ -329,6 +329,7 @@
 mod address;
 mod arena;
 mod context;
+mod effects;
 mod egress;
 mod error;
 mod function;
