@@ -133,20 +133,33 @@ pub fn is_canonical_address(encoded: &[u8]) -> bool {
     true
 }
 
-/// The parts of a canonical encoding (see [`is_canonical_address`]), as bytes; `None` if
-/// `encoded` is not canonical.
+/// The namespace, type and id of an encoding known to be canonical (one that
+/// [`AddressParts::encode`] wrote or [`is_canonical_address`] accepted), as bytes. Only
+/// the structure is checked, not the rest of what makes it canonical: `None` if the
+/// fields are not length-delimited fields 1 to 3 within `encoded`.
+///
+/// ```
+/// use statefun_protocol::wire::canonical_address_parts;
+///
+/// let parts = canonical_address_parts(b"\x0a\x01g\x1a\x01x").unwrap();
+/// assert_eq!(parts, [&b"g"[..], b"", b"x"]);
+/// ```
+#[inline]
 pub fn canonical_address_parts(encoded: &[u8]) -> Option<[&[u8]; 3]> {
-    if !is_canonical_address(encoded) {
-        return None;
-    }
     let mut parts: [&[u8]; 3] = [&[], &[], &[]];
     let mut rest = encoded;
     while let [key, tail @ ..] = rest {
+        let slot = match key {
+            0x0A => 0,
+            0x12 => 1,
+            0x1A => 2,
+            _ => return None,
+        };
         let (len, len_bytes) = decode_varint(tail).ok()?;
         let tail = &tail[len_bytes..];
-        let len = usize::try_from(len).ok()?;
-        parts[usize::from(key >> 3) - 1] = &tail[..len];
-        rest = &tail[len..];
+        let part = tail.get(..usize::try_from(len).ok()?)?;
+        parts[slot] = part;
+        rest = &tail[part.len()..];
     }
     Some(parts)
 }

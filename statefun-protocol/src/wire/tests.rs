@@ -201,8 +201,9 @@ fn the_canonical_encoding_is_prosts_and_only_it() {
         b"\x0a\x01\xff",
     ] {
         assert!(!is_canonical_address(odd), "{odd:02x?}");
-        assert!(canonical_address_parts(odd).is_none());
     }
+    assert!(canonical_address_parts(b"\x0a\x02a").is_none(), "truncated");
+    assert!(canonical_address_parts(b"\x20\x01").is_none(), "not a part");
 }
 
 #[test]

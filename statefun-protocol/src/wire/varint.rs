@@ -8,9 +8,10 @@ use super::error::Inner;
 /// How many bytes the varint encoding of `value` takes (1 to 10).
 #[inline]
 pub const fn encoded_len_varint(value: u64) -> usize {
-    // Each byte holds 7 bits; `| 1` makes zero take one byte.
+    // ceil(bits / 7) for the significant bits (at least one), as a multiply and shift:
+    // this is on every encoder's path for every field.
     let bits = 64 - (value | 1).leading_zeros() as usize;
-    bits.div_ceil(7)
+    (bits * 9 + 64) / 64
 }
 
 /// Appends `value` as a minimal varint.

@@ -242,9 +242,29 @@ fn odd_encodings_read_as_prost_reads_them() {
             .concat(),
             false,
         ),
-        // Groups, a bad wire type, invalid UTF-8, a truncated body, a zero tag: prost's errors.
+        // A group in an unknown field is skipped, by the scan too.
         (
-            with_message(&[target.clone(), vec![0x1B, 0x1C], argument.clone()].concat()),
+            with_message(&[target.clone(), vec![0x1B, 0x08, 1, 0x1C], argument.clone()].concat()),
+            true,
+        ),
+        // A group where a known field is, one never ended, one ended twice; a tenth varint
+        // byte above 1 and a key above 32 bits in unknown fields; a bad wire type, invalid
+        // UTF-8, a truncated body, a zero tag: prost's errors.
+        (
+            with_message(&[vec![0x0B, 0x0C], argument.clone()].concat()),
+            false,
+        ),
+        (with_message(&[target.clone(), vec![0x1B]].concat()), false),
+        (
+            with_message(&[target.clone(), vec![0x1B, 0x1C, 0x1C]].concat()),
+            false,
+        ),
+        (
+            with_message(&[target.clone(), vec![0x20], vec![0xFF; 9], vec![0x02]].concat()),
+            false,
+        ),
+        (
+            with_message(&[target.clone(), vec![0x80, 0x80, 0x80, 0x80, 0x10, 0x00]].concat()),
             false,
         ),
         (
@@ -278,11 +298,37 @@ fn an_address_however_encoded_is_one_key() {
         vec![
             0x0A, 1, b'x', 0x12, 1, b'b', 0x1A, 1, b'c', 0x0A, 1, b'a', 0x20, 7,
         ],
+        // Lengths in more bytes than needed, and a group among the fields.
+        vec![
+            0x0A, 0x81, 0x00, b'a', 0x12, 0x81, 0x80, 0x00, b'b', 0x1A, 1, b'c',
+        ],
+        vec![
+            0x0A, 1, b'a', 0x2B, 0x08, 1, 0x2C, 0x12, 1, b'b', 0x1A, 1, b'c',
+        ],
     ] {
         assert_eq!(
-            read_address(&encoded),
+            read_address(&encoded, Reader::new(&encoded)),
             Some(canonical.clone()),
             "{encoded:02x?}"
         );
+    }
+}
+
+#[test]
+fn groups_nested_near_prosts_limit_in_a_mutation_read_as_prost_reads_them() {
+    for depth in 94..=100 {
+        // A MODIFY mutation of `seen`, then an unknown field 5 holding `depth` nested
+        // groups around a varint.
+        let mut mutation = vec![0x08, 0x01, 0x12, 0x04, b's', b'e', b'e', b'n'];
+        mutation.extend(std::iter::repeat_n(0x2B, depth));
+        mutation.extend([0x08, 0x01]);
+        mutation.extend(std::iter::repeat_n(0x2C, depth));
+        let mut response = vec![0x0A];
+        wire::encode_varint(mutation.len() as u64, &mut response);
+        response.extend(&mutation);
+        let mut body = vec![0xA2, 0x06];
+        wire::encode_varint(response.len() as u64, &mut body);
+        body.extend(&response);
+        same(&body);
     }
 }
