@@ -4,8 +4,9 @@
 #![deny(missing_docs)]
 
 pub mod conformance;
+pub mod oracle;
 mod semantic;
-mod wire_scan;
+pub mod wire_scan;
 
 pub use semantic::semantic_diff;
 

@@ -262,5 +262,7 @@ fn read_address(encoded: &[u8], address: Reader<'_>) -> Option<AddressKey> {
     Some(AddressKey::new(wire::read_address(address).ok()?))
 }
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod oracle;
 #[cfg(test)]
 mod tests;

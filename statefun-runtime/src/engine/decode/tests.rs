@@ -4,67 +4,7 @@ use super::*;
 use statefun_protocol::Address;
 use statefun_protocol::from_function::{Invocation, PersistedValueSpec, persisted_value_mutation};
 
-/// What the engine sees of a response, owned, to compare.
-#[derive(Debug, PartialEq)]
-enum Read {
-    Incomplete(IncompleteInvocationContext),
-    Effects {
-        messages: Vec<(Option<Address>, TypedValue)>,
-        mutations: Vec<PersistedValueMutation>,
-        delayed: Vec<DelayedInvocation>,
-        egresses: Vec<EgressMessage>,
-    },
-}
-
-fn through_answer(body: &[u8]) -> Result<Read, prost::DecodeError> {
-    Ok(match answer(Bytes::copy_from_slice(body))? {
-        Answer::Incomplete(context) => Read::Incomplete(context),
-        Answer::Effects(effects) => Read::Effects {
-            messages: effects
-                .messages
-                .into_iter()
-                .map(|message| {
-                    let argument = match message.argument {
-                        Argument::Encoded(range) => {
-                            TypedValue::decode(&effects.body[range]).unwrap()
-                        }
-                        Argument::Decoded(value) => value,
-                        Argument::Absent => TypedValue::default(),
-                    };
-                    (
-                        message.target.as_ref().map(AddressKey::to_address),
-                        argument,
-                    )
-                })
-                .collect(),
-            mutations: effects.mutations,
-            delayed: effects.delayed,
-            egresses: effects.egresses,
-        },
-    })
-}
-
-fn through_prost(body: &[u8]) -> Result<Read, prost::DecodeError> {
-    Ok(match FromFunction::decode(body)?.response {
-        Some(Response::IncompleteInvocationContext(context)) => Read::Incomplete(context),
-        response => {
-            let response = match response {
-                Some(Response::InvocationResult(response)) => response,
-                _ => InvocationResponse::default(),
-            };
-            Read::Effects {
-                messages: response
-                    .outgoing_messages
-                    .into_iter()
-                    .map(|message| (message.target, message.argument.unwrap_or_default()))
-                    .collect(),
-                mutations: response.state_mutations,
-                delayed: response.delayed_invocations,
-                egresses: response.outgoing_egresses,
-            }
-        }
-    })
-}
+use super::oracle::from_function_reads_as_prost;
 
 /// Whether the scan took `body` itself rather than leaving it to prost.
 fn scanned(body: &[u8]) -> bool {
@@ -72,11 +12,8 @@ fn scanned(body: &[u8]) -> bool {
 }
 
 fn same(body: &[u8]) {
-    let (fast, slow) = (through_answer(body), through_prost(body));
-    match (&fast, &slow) {
-        (Ok(fast), Ok(slow)) => assert_eq!(fast, slow, "{body:02x?}"),
-        (Err(_), Err(_)) => {}
-        _ => panic!("{body:02x?}: {fast:?} but prost {slow:?}"),
+    if let Err(problem) = from_function_reads_as_prost(body) {
+        panic!("{problem}");
     }
 }
 
