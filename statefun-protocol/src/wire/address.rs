@@ -10,7 +10,7 @@ use bytes::BufMut;
 
 use super::reader::{Reader, WireType, key};
 use super::varint::{decode_varint, encode_varint, encoded_len_varint, is_minimal};
-use super::{WireError, utf8};
+use super::{WireError, is_utf8};
 use crate::Address;
 
 /// An address's namespace, function type name and id, borrowed.
@@ -124,7 +124,7 @@ pub fn is_canonical_address(encoded: &[u8]) -> bool {
         let Some(part) = usize::try_from(len).ok().and_then(|len| tail.get(..len)) else {
             return false;
         };
-        if part.is_empty() || utf8(part, "").is_err() {
+        if part.is_empty() || !is_utf8(part) {
             return false;
         }
         last_field = field;
@@ -149,17 +149,27 @@ pub fn canonical_address_parts(encoded: &[u8]) -> Option<[&[u8]; 3]> {
     let mut parts: [&[u8]; 3] = [&[], &[], &[]];
     let mut rest = encoded;
     while let [key, tail @ ..] = rest {
-        let slot = match key {
-            0x0A => 0,
-            0x12 => 1,
-            0x1A => 2,
-            _ => return None,
-        };
-        let (len, len_bytes) = decode_varint(tail).ok()?;
-        let tail = &tail[len_bytes..];
-        let part = tail.get(..usize::try_from(len).ok()?)?;
-        parts[slot] = part;
-        rest = &tail[part.len()..];
+        let slot = parts.get_mut(usize::from(key >> 3).wrapping_sub(1))?;
+        if key & 7 != 2 {
+            return None;
+        }
+        let (len, tail) = short_len(tail)?;
+        *slot = tail.get(..len)?;
+        rest = &tail[len..];
     }
     Some(parts)
+}
+
+/// A length of at most five varint bytes (any address part fits in 32 bits), for
+/// walking an encoding known to be canonical.
+#[inline(always)]
+fn short_len(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let mut len = 0usize;
+    for (index, &byte) in bytes.iter().enumerate().take(5) {
+        len |= usize::from(byte & 0x7F) << (7 * index);
+        if byte < 0x80 {
+            return Some((len, &bytes[index + 1..]));
+        }
+    }
+    None
 }

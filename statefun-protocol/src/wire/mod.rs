@@ -9,7 +9,7 @@
 //! - [`Reader`]: the fields of one message, as (field number, [`Value`]);
 //! - varints: [`decode_varint`], [`encode_varint`], [`encoded_len_varint`], and field
 //!   keys: [`key`], [`WireType`];
-//! - strings: [`utf8`];
+//! - strings: [`utf8`], [`is_utf8`];
 //! - addresses: [`read_address`] and the canonical encoding of [`AddressParts`], which
 //!   lets addresses be keyed by their bytes ([`is_canonical_address`]).
 //!
@@ -67,6 +67,13 @@ pub use varint::{decode_varint, encode_varint, encoded_len_varint};
 #[inline]
 pub fn utf8<'a>(bytes: &'a [u8], what: &'static str) -> Result<&'a str, WireError> {
     std::str::from_utf8(bytes).map_err(|_| WireError::not_utf8(what))
+}
+
+/// Whether `bytes` are UTF-8; ASCII, which nearly every name and id of StateFun is, is
+/// recognised faster than by a full check.
+#[inline]
+pub fn is_utf8(bytes: &[u8]) -> bool {
+    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
 }
 
 #[cfg(test)]

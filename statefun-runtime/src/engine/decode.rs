@@ -242,7 +242,7 @@ fn check_argument(mut value: Reader<'_>) -> Option<()> {
     while let Some((field, part)) = value.next_field().ok()? {
         match (field, part) {
             (1, Value::Bytes(typename)) => {
-                wire::utf8(value.bytes(typename), "typename").ok()?;
+                wire::is_utf8(value.bytes(typename)).then_some(())?;
             }
             (2, Value::Varint(_)) | (3, Value::Bytes(_)) => {}
             // Anything else prost would drop: let it, by decoding.

@@ -148,7 +148,8 @@ impl Rest {
 pub(crate) struct Invocations {
     decoded: Vec<InvocationView>,
     taken: usize,
-    rest: Option<Rest>,
+    // Boxed: batches past EAGER are rare, and this is moved along with every batch.
+    rest: Option<Box<Rest>>,
     len: usize,
 }
 
@@ -181,7 +182,7 @@ impl Invocations {
 pub(crate) struct States {
     decoded: Vec<StateEntry>,
     /// The whole batch, when it holds more states than were decoded.
-    all: Option<Rest>,
+    all: Option<Box<Rest>>,
 }
 
 impl States {
@@ -189,7 +190,7 @@ impl States {
     /// the last wins), its value taken.
     pub(crate) fn take_last(&mut self, body: &[u8], name: &[u8]) -> Option<StateEntry> {
         if let Some(all) = &self.all {
-            let mut all = all.clone();
+            let mut all = Rest::clone(all);
             let mut last = None;
             while let Some(entry) =
                 all.next(2, |reader, range| decode_state_entry(reader.nested(range)))
@@ -259,11 +260,13 @@ pub(crate) fn decode_to_function(
         return Err(ToFunctionError::NoBatch);
     }
     let target = collected.target.ok_or(ToFunctionError::NoTarget)?;
-    let rest = |segment, position| Rest {
-        body: body.clone(),
-        segments: segments.clone(),
-        segment,
-        position,
+    let rest = |segment, position| {
+        Box::new(Rest {
+            body: body.clone(),
+            segments: segments.clone(),
+            segment,
+            position,
+        })
     };
     let states = States {
         all: (collected.state_count > collected.states.len()).then(|| rest(0, 0)),
@@ -478,7 +481,9 @@ fn decode_address(
             let range = field.bytes(number).map_err(malformed(context))?;
             // prost checks every occurrence, also one replaced later.
             let replaced = std::mem::replace(&mut parts[index], range);
-            text(&reader, replaced, WHAT[index], context)?;
+            if !replaced.is_empty() {
+                text(&reader, replaced, WHAT[index], context)?;
+            }
         }
     }
     Ok(())
