@@ -27,6 +27,9 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 echo "==> cargo test --workspace --all-features"
 cargo test --workspace --all-features
 
+echo "==> the dashboard in a browser (scripts/browser-test.sh)"
+./scripts/browser-test.sh
+
 echo "==> cargo doc --workspace --all-features --no-deps (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 

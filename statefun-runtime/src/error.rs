@@ -66,6 +66,14 @@ pub(crate) enum Repr {
         function_type: FunctionType,
         target: Address,
     },
+    #[error(
+        "{sender} sent a message to {target}, but no endpoint serves its function type `{function_type}`"
+    )]
+    UnknownFunctionTypeFrom {
+        sender: Address,
+        function_type: FunctionType,
+        target: Address,
+    },
     #[error("{sender} sent a record to the unknown egress `{egress}`")]
     UnknownEgress { sender: Address, egress: String },
     #[error("{sender} sent a record the egress `{egress}` rejects: {source}")]
@@ -133,7 +141,9 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match &*self.0 {
             Repr::CallFailed { .. } => ErrorKind::CallFailed,
-            Repr::UnknownFunctionType { .. } => ErrorKind::UnknownFunctionType,
+            Repr::UnknownFunctionType { .. } | Repr::UnknownFunctionTypeFrom { .. } => {
+                ErrorKind::UnknownFunctionType
+            }
             Repr::UnknownEgress { .. } => ErrorKind::UnknownEgress,
             Repr::EgressRejected { .. } => ErrorKind::EgressRejected,
             Repr::StateTypeMismatch { .. } => ErrorKind::StateTypeMismatch,
@@ -159,7 +169,9 @@ impl Error {
             | Repr::InvalidMutation { address, .. }
             | Repr::MissingStatesLoop { address, .. }
             | Repr::MalformedResponse { address, .. } => address,
-            Repr::UnknownFunctionType { target, .. } => target,
+            // The address that cannot be reached, as before the sender was known.
+            Repr::UnknownFunctionType { target, .. }
+            | Repr::UnknownFunctionTypeFrom { target, .. } => target,
             Repr::UnknownEgress { sender, .. }
             | Repr::EgressRejected { sender, .. }
             | Repr::NegativeDelay { sender, .. }
@@ -173,6 +185,25 @@ impl Error {
         match &*self.0 {
             Repr::CallFailed { cause, .. } => Some(cause),
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// An unknown function type met in what `sender` sent names the sender; other errors
+    /// are kept as they are.
+    pub(crate) fn sent_by(self, sender: &Address) -> Self {
+        match &*self.0 {
+            Repr::UnknownFunctionType {
+                function_type,
+                target,
+            } => Repr::UnknownFunctionTypeFrom {
+                sender: sender.clone(),
+                function_type: function_type.clone(),
+                target: target.clone(),
+            }
+            .into(),
+            _ => self,
         }
     }
 }

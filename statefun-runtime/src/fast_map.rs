@@ -43,6 +43,15 @@ impl<V> TypeMap<V> {
             .insert(name.into_bytes().into(), value);
     }
 
+    /// Every value, with its namespace and name.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], &V)> {
+        self.by_namespace.iter().flat_map(|(namespace, names)| {
+            names
+                .iter()
+                .map(move |(name, value)| (&namespace[..], &name[..], value))
+        })
+    }
+
     /// The value of `namespace/name`, inserted with `V::default()` if missing; allocates
     /// the keys only then.
     pub fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V

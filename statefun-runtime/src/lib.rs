@@ -1,47 +1,52 @@
 //! A reference runtime for Apache Flink Stateful Functions (StateFun) 3.x remote functions.
 //!
-//! It speaks only the wire protocol, so it drives any StateFun function: one written with
-//! this project's SDK or with an official SDK, over HTTP or in process. Use it
+//! A test of a function written with [`statefun-sdk`](https://docs.rs/statefun-sdk), on
+//! the [`Harness`] (feature `harness`), in process and on virtual time:
+//!
+#![cfg_attr(feature = "harness", doc = "```")]
+#![cfg_attr(not(feature = "harness"), doc = "```ignore")]
+#![doc = include_str!("doc/sdk_function_test.rs")]
+#![doc = "```"]
+//!
+//! The [`statefun-testing`](https://docs.rs/statefun-testing) crate speaks the same
+//! harness in the SDK's terms: messages built with the SDK's `MessageBuilder`, states read
+//! through their `ValueSpec`s, egress records decoded; a deterministic failure reported
+//! once.
+//!
+//! The runtime speaks only the wire protocol, so it drives any StateFun function: one
+//! written with this project's SDK or with an official SDK, over HTTP or in process. Use it
 //!
 //! - in tests, through the [`Harness`]: send ingress messages, run until quiescent on
 //!   virtual time, then inspect state, egress records and delivered batches;
-//! - as a local StateFun without Flink: the `statefun-runtime` binary reads an upstream
-//!   `module.yaml` and serves the playground's ingress and egress.
+//! - as a local StateFun without Flink: the `statefun-runtime` binary (feature `cli`,
+//!   `cargo install statefun-runtime --features cli`) reads an upstream `module.yaml` and
+//!   serves the playground's ingress and egress.
 //!
 //! Its semantics follow StateFun's runtime: at most one request in flight per address,
 //! later messages batched behind it, state specs learned from the functions, responses
 //! applied in StateFun's order, delayed messages with cancellation, state expiration,
 //! and retries with backoff within a call budget.
 //!
-//! ```
-//! use bytes::Bytes;
-//! use http_body_util::Full;
-//! use statefun_runtime::Harness;
-//! use statefun_runtime::protocol::{Address, TypedValue};
+//! # Cargo features
 //!
-//! # tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap().block_on(async {
-//! // A function answering every batch with no effect, called in process.
-//! let function = tower::service_fn(|_request: http::Request<Full<Bytes>>| async {
-//!     http::Response::builder()
-//!         .header("content-type", "application/octet-stream")
-//!         .body(Full::new(Bytes::new()))
-//! });
-//! let harness = Harness::builder().service("example/*", function).build().unwrap();
-//! let bob = Address::new("example", "greeter", "bob");
-//! harness.send(bob.clone(), TypedValue::new("example/Name", &b"Bob"[..])).await.unwrap();
-//! harness.run_until_quiescent().await.unwrap();
-//! assert_eq!(harness.delivered().len(), 1);
-//! # });
-//! ```
+//! | feature | adds | brings in |
+//! |---|---|---|
+//! | `harness` | [`Harness`], whose `advance` moves Tokio's paused clock | Tokio's `test-util` |
+//! | `cli` | the `statefun-runtime` binary | `clap`, `tracing-subscriber` |
+//!
+//! Neither is on by default, so a library user's build carries neither.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod config;
 pub mod egress;
 mod engine;
 mod error;
 mod fast_map;
 mod function_type;
+#[cfg(feature = "harness")]
 mod harness;
 pub mod local;
 pub mod playground;
@@ -54,6 +59,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind};
 pub use function_type::{FunctionSelector, FunctionType, SelectorError, TypenameError};
+#[cfg(feature = "harness")]
 pub use harness::{Harness, HarnessBuilder};
 pub use statefun_protocol as protocol;
 

@@ -9,8 +9,10 @@ use tokio::task::JoinHandle;
 
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
-use crate::playground::{EGRESS_ID, PlaygroundEgress, egress_service, ingress_service, serve};
-use crate::{Runtime, RuntimeBuilder};
+use crate::playground::{
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, egress_service, ingress_service, serve,
+};
+use crate::{Runtime, RuntimeBuilder, admin};
 
 /// A running local StateFun: what the `statefun-runtime` binary starts.
 ///
@@ -21,7 +23,7 @@ use crate::{Runtime, RuntimeBuilder};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let module = ModuleConfig::load("module.yaml")?;
-/// let local = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+/// let local = LocalStatefun::start(&module, Ipv4Addr::LOCALHOST.into()).await?;
 /// println!("ingress on {:?}", local.ingress_addresses());
 /// let failure = local.runtime().failed().await;
 /// eprintln!("{failure}");
@@ -34,6 +36,8 @@ pub struct LocalStatefun {
     egress: Vec<SocketAddr>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<()>>,
+    playground_egress: Option<PlaygroundEgress>,
+    admin: Option<SocketAddr>,
 }
 
 impl LocalStatefun {
@@ -47,16 +51,22 @@ impl LocalStatefun {
         let (stop, stopped) = watch::channel(false);
         let mut servers = Vec::new();
         let mut egress = Vec::new();
-        let mut playground_egress = false;
+        let mut playground_egress = None;
         for config in &module.egresses {
             match config {
-                EgressConfig::Playground { port, topics } => {
-                    if std::mem::replace(&mut playground_egress, true) {
+                EgressConfig::Playground {
+                    port,
+                    topics,
+                    max_bytes_per_topic,
+                } => {
+                    if playground_egress.is_some() {
                         return Err(ConfigError::invalid(
                             "more than one io.statefun.playground.v1/egress: they would share the egress id io.statefun.playground/egress",
                         ));
                     }
-                    let sink = PlaygroundEgress::new(topics.iter().cloned());
+                    let sink = PlaygroundEgress::new(topics.iter().cloned())
+                        .max_bytes_per_topic(*max_bytes_per_topic);
+                    playground_egress = Some(sink.clone());
                     let listener = bind(host, *port).await?;
                     egress.push(
                         listener
@@ -67,6 +77,7 @@ impl LocalStatefun {
                         listener,
                         egress_service(sink.clone()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                     builder = builder.egress(EGRESS_ID, sink);
                 }
@@ -76,6 +87,12 @@ impl LocalStatefun {
             }
         }
         let runtime = builder.build();
+        let limits = MessageLimits::new(
+            module
+                .endpoints
+                .iter()
+                .map(|endpoint| (endpoint.functions.clone(), endpoint.http.payload_max_bytes)),
+        );
         let mut ingress = Vec::new();
         for config in &module.ingresses {
             match config {
@@ -88,8 +105,9 @@ impl LocalStatefun {
                     );
                     servers.push(tokio::spawn(serve(
                         listener,
-                        ingress_service(runtime.clone()),
+                        ingress_service(runtime.clone(), limits.clone(), Limits::default()),
                         stopped.clone(),
+                        Limits::default(),
                     )));
                 }
                 IngressConfig::NotRun { kind, id } => tracing::warn!(
@@ -103,6 +121,8 @@ impl LocalStatefun {
             egress,
             stop,
             servers,
+            playground_egress,
+            admin: None,
         })
     }
 
@@ -119,6 +139,32 @@ impl LocalStatefun {
     /// Where the playground egresses listen, in module order.
     pub fn egress_addresses(&self) -> &[SocketAddr] {
         &self.egress
+    }
+
+    /// Serves the admin API, dashboard and metrics ([`crate::admin`]) on `address` (port 0
+    /// picks a free port) until shutdown, and returns where it listens.
+    pub async fn serve_admin(&mut self, address: SocketAddr) -> Result<SocketAddr, ConfigError> {
+        let listener = bind(address.ip(), address.port()).await?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| bind_error(address.ip(), address.port(), source))?;
+        let router = admin::router(self.runtime.clone(), self.playground_egress.clone());
+        let mut stopped = self.stop.subscribe();
+        self.servers.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = admin::serve(listener, router, shutdown).await {
+                tracing::error!("the admin server stopped: {error}");
+            }
+        }));
+        self.admin = Some(local);
+        Ok(local)
+    }
+
+    /// Where the admin server listens, if [`serve_admin`](Self::serve_admin) started it.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// Stops accepting connections and waits for open ones to finish (a few seconds at most).

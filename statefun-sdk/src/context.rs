@@ -1,12 +1,14 @@
+use std::borrow::Borrow;
 use std::time::Duration;
 
 use bytestring::ByteString;
 
-use crate::Address;
 use crate::effects::{Delayed, Effects};
 use crate::egress::EgressMessage;
 use crate::outgoing::{CancellationToken, MessageError, MessageErrorKind, OutgoingMessage};
 use crate::storage::Storage;
+use crate::types::Type;
+use crate::{Address, MessageBuilder};
 
 /// What a function can see and do during one invocation: its own address, the caller, its
 /// persisted values, and the messages and egress records it sends.
@@ -70,6 +72,38 @@ impl Context {
     /// Sends `message` to its target as soon as possible.
     pub fn send(&mut self, message: OutgoingMessage) {
         push_sized(&mut self.effects.messages, self.batch_size, message.inner);
+    }
+
+    /// Sends `value` of type `ty` back to the [`caller`](Self::caller) of the current
+    /// message; an error if the message has no caller (it came from an ingress).
+    ///
+    /// ```
+    /// use statefun_sdk::types::IntType;
+    /// use statefun_sdk::{Context, Error, Message, ValueSpec};
+    ///
+    /// static BALANCE: ValueSpec<IntType> = ValueSpec::new("balance", IntType);
+    ///
+    /// /// Answers a balance query to whoever asked.
+    /// async fn account(ctx: &mut Context, _query: Message) -> Result<(), Error> {
+    ///     let balance = ctx.storage().get_or_default(&BALANCE)?;
+    ///     ctx.reply(&IntType, balance)?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn reply<T: Type>(
+        &mut self,
+        ty: &T,
+        value: impl Borrow<T::Value>,
+    ) -> Result<(), MessageError> {
+        let Some(caller) = self.caller.clone() else {
+            return Err(MessageErrorKind::NoCaller {
+                target: self.address.to_string(),
+            }
+            .into());
+        };
+        let message = MessageBuilder::to_address(caller).value(ty, value.borrow())?;
+        self.send(message);
+        Ok(())
     }
 
     /// Sends `message` to its target after `delay`.

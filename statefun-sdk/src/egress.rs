@@ -11,6 +11,16 @@ use crate::outgoing::{MessageError, MessageErrorKind};
 use crate::types::{self, Type, ValueError};
 use crate::wire;
 
+/// The playground's egress, `io.statefun.playground/egress`: served by the upstream
+/// playground image and by the reference runtime, it files records under topics that
+/// `GET /<topic>` reads. Send to it with [`EgressMessage::playground`].
+pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
+
+/// The typename of a playground egress record, whose bytes are JSON
+/// `{"topic": "...", "payload": "..."}`.
+pub const PLAYGROUND_EGRESS_RECORD: TypeName =
+    TypeName::from_static("io.statefun.playground/EgressRecord");
+
 const KAFKA_TYPENAME: TypeName = TypeName::from_static(KAFKA_PRODUCER_RECORD);
 const KINESIS_TYPENAME: TypeName = TypeName::from_static(KINESIS_EGRESS_RECORD);
 
@@ -36,6 +46,60 @@ impl EgressMessage {
     pub fn raw_value(&self) -> &Bytes {
         &self.inner.argument.value
     }
+
+    /// A record for the [playground's egress](PLAYGROUND_EGRESS): `payload` is what
+    /// `GET /<topic>` answers. An error if `topic` is empty.
+    ///
+    /// ```
+    /// use statefun_sdk::{Context, EgressMessage, Error, Message};
+    ///
+    /// async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    ///     let name = message.as_string()?;
+    ///     ctx.send_egress(EgressMessage::playground("greetings", format!("Hello {name}!"))?);
+    ///     Ok(())
+    /// }
+    ///
+    /// let record = EgressMessage::playground("greetings", "Hi \"Bob\"").unwrap();
+    /// assert_eq!(record.egress().to_string(), "io.statefun.playground/egress");
+    /// assert_eq!(&record.raw_value()[..], br#"{"topic":"greetings","payload":"Hi \"Bob\""}"#);
+    /// ```
+    pub fn playground(
+        topic: impl AsRef<str>,
+        payload: impl AsRef<str>,
+    ) -> Result<EgressMessage, MessageError> {
+        let topic = topic.as_ref();
+        if topic.is_empty() {
+            return Err(MessageErrorKind::EmptyTopic.into());
+        }
+        let payload = payload.as_ref();
+        let mut json = Vec::with_capacity(topic.len() + payload.len() + 26);
+        json.extend_from_slice(br#"{"topic":"#);
+        write_json_string(topic, &mut json);
+        json.extend_from_slice(br#","payload":"#);
+        write_json_string(payload, &mut json);
+        json.push(b'}');
+        Ok(EgressBuilder::to(PLAYGROUND_EGRESS).raw(PLAYGROUND_EGRESS_RECORD, json))
+    }
+}
+
+/// Writes `text` as a JSON string (RFC 8259): quotes, backslashes and control characters
+/// escaped, everything else as UTF-8. By hand, so that the record needs no `json` feature.
+fn write_json_string(text: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for c in text.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+            }
+            c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out.push(b'"');
 }
 
 /// Builds a record for any egress: pick the egress, then give the value.
@@ -353,6 +417,24 @@ mod tests {
             explicit_hash_key: "h".into(),
         };
         assert_eq!(kinesis.raw_value()[..], expected.encode_to_vec());
+    }
+
+    #[test]
+    fn playground_records_are_json_for_any_text() {
+        let payload = "quote \" backslash \\ newline \n tab \t bell \u{7} é 🦀";
+        let record = EgressMessage::playground("greetings", payload).unwrap();
+        assert_eq!(record.typename(), &PLAYGROUND_EGRESS_RECORD);
+        let parsed: serde_json::Value = serde_json::from_slice(record.raw_value()).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!({"topic": "greetings", "payload": payload})
+        );
+
+        let error = EgressMessage::playground("", "x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "a playground egress record needs a topic"
+        );
     }
 
     #[test]

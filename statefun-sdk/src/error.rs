@@ -7,6 +7,11 @@ use crate::types::BoxError;
 /// Returning an error fails the whole batch: the SDK answers the runtime with HTTP 500 and
 /// none of the batch's effects, and the runtime retries the batch.
 ///
+/// Everything that converts into a [`BoxError`] converts with `?`: any
+/// `std::error::Error + Send + Sync`, a `BoxError` itself, an `anyhow::Error`, and text
+/// (`&str`, `String`). The error keeps its [`source`](std::error::Error::source) chain,
+/// which the SDK logs and answers with.
+///
 /// ```
 /// use statefun_sdk::Error;
 ///
@@ -19,6 +24,23 @@ use crate::types::BoxError;
 /// }
 /// assert_eq!(parse("x").unwrap_err().to_string(), "invalid digit found in string");
 /// assert_eq!(parse("0").unwrap_err().to_string(), "zero is not allowed");
+/// ```
+///
+/// A boxed error, or one from a library that returns `anyhow::Error`, converts the same way:
+///
+/// ```
+/// use statefun_sdk::Error;
+/// use statefun_sdk::types::BoxError;
+///
+/// fn lookup() -> Result<u32, BoxError> {
+///     Err("the account service is down".into())
+/// }
+///
+/// fn function() -> Result<(), Error> {
+///     let _balance = lookup()?;
+///     Ok(())
+/// }
+/// assert_eq!(function().unwrap_err().to_string(), "the account service is down");
 /// ```
 pub struct Error {
     inner: BoxError,
@@ -54,10 +76,14 @@ impl Error {
     }
 }
 
-impl<E: std::error::Error + Send + Sync + 'static> From<E> for Error {
+/// Through `Into<BoxError>` rather than `std::error::Error`, so that the errors that are
+/// not `std::error::Error` themselves but box into one (`BoxError`, `anyhow::Error`) convert
+/// too, without a feature or a dependency. `Error` does not implement
+/// `std::error::Error`, which keeps this impl coherent with `From<Error> for Error`.
+impl<E: Into<BoxError>> From<E> for Error {
     fn from(error: E) -> Self {
         Error {
-            inner: Box::new(error),
+            inner: error.into(),
         }
     }
 }

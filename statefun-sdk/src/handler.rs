@@ -3,6 +3,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use tracing::Instrument as _;
@@ -266,7 +267,10 @@ impl RequestReplyHandler {
             id = &*target.id,
             batch_size = batch.invocations.len(),
             outcome = tracing::field::Empty,
+            latency_us = tracing::field::Empty,
         );
+        // The clock is read only for a subscriber that sees the span.
+        let started = (!span.is_disabled()).then(Instant::now);
         let outcome = match prepare(function, registered, &body, batch, &mut spare) {
             Prepared::Incomplete(answer) => Ok(Answer::Incomplete(answer)),
             Prepared::Run(mut ctx, mut invocations) => {
@@ -290,6 +294,10 @@ impl RequestReplyHandler {
                 Err(_) => "error",
             },
         );
+        if let Some(started) = started {
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            span.record("latency_us", micros);
+        }
         if let Err(error) = &outcome {
             tracing::warn!(parent: &span, %error, "request failed");
         }

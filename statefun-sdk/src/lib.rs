@@ -38,7 +38,7 @@
 //!
 //! async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
 //!     let name = message.as_string()?;
-//!     let visits = ctx.storage().get(&VISITS)?.unwrap_or(0) + 1;
+//!     let visits = ctx.storage().get_or_default(&VISITS)? + 1;
 //!     ctx.storage().set(&VISITS, visits)?;
 //!
 //!     let greeting = match visits {
@@ -63,7 +63,7 @@
 //!     let handler = RequestReplyHandler::builder()
 //!         .register(FunctionSpec::new(GREETER, greeter).with_state(&VISITS))
 //!         .build()?;
-//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //!     statefun_sdk::http::server::Server::new(handler)
 //!         .serve(listener)
 //!         .await?;
@@ -102,15 +102,30 @@
 //! Every value on the wire is a typename and bytes. A [`types::Type`] pairs the two: the
 //! built-in [`IntType`](types::IntType), [`StringType`](types::StringType) and the other
 //! primitive types read and write exactly what the other SDKs do;
-//! [`ProtobufType`](types::ProtobufType) carries any `prost` message, `JsonType` (feature
-//! `json`) any serde type, [`CustomType`](types::CustomType) and your own `Type`
+//! [`ProtobufType`](types::ProtobufType) carries any `prost` message, [`JsonType`][json]
+//! (feature `json`) any serde type, [`CustomType`](types::CustomType) and your own `Type`
 //! implementations anything else.
 //!
 //! A received [`Message`] is checked against the type you read it as:
 //! [`as_string`](Message::as_string), [`as_int`](Message::as_int), …, or
 //! [`as_type(&T)`](Message::as_type) fail with an error naming both typenames when the
-//! message has another one. Test first with [`is_string`](Message::is_string) or
-//! [`is(&T)`](Message::is) when a function accepts several types.
+//! message has another one. A function that accepts several types reads the message with
+//! [`dispatch!`], one arm per type, like a `match` (any other type is an error naming the
+//! handled ones), or with [`try_as(&T)`](Message::try_as), which is `None` for another
+//! type:
+//!
+//! ```
+//! use statefun_sdk::types::{IntType, StringType};
+//! use statefun_sdk::{Context, Error, Message, dispatch};
+//!
+//! async fn echo(ctx: &mut Context, message: Message) -> Result<(), Error> {
+//!     dispatch!(message, {
+//!         IntType => |n| ctx.reply(&IntType, n)?,
+//!         StringType => |text| ctx.reply(&StringType, text)?,
+//!     })?;
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # State
 //!
@@ -119,7 +134,8 @@
 //! [`expire_after_write`](ValueSpec::expire_after_write)), registered with
 //! [`FunctionSpec::with_state`]. Inside the function, [`Context::storage`] reads and
 //! writes the instance's values: [`get`](Storage::get) (`None` when absent),
-//! [`set`](Storage::set) and [`remove`](Storage::remove). Using a spec the function did not
+//! [`get_or_default`](Storage::get_or_default), [`set`](Storage::set),
+//! [`remove`](Storage::remove) and [`update`](Storage::update), a read-modify-write. Using a spec the function did not
 //! declare is an error, not a panic.
 //!
 //! The runtime does not know a function's states before its first call: the SDK then
@@ -133,14 +149,16 @@
 //! an ingress), and collects what the function sends:
 //!
 //! - [`send`](Context::send) sends a message built with [`MessageBuilder`] to any
-//!   address; a reply goes to `MessageBuilder::to_address(caller.clone())`;
+//!   address; [`reply`](Context::reply) sends a value back to the caller (an error when
+//!   the message came from an ingress);
 //! - [`send_after`](Context::send_after) sends it after a delay;
 //!   [`send_after_with_token`](Context::send_after_with_token) also tags it with a
 //!   [`CancellationToken`], with which
 //!   [`cancel_delayed_message`](Context::cancel_delayed_message) withdraws it while it is
 //!   pending;
 //! - [`send_egress`](Context::send_egress) sends a record to an egress, built with
-//!   [`KafkaEgressBuilder`], [`KinesisEgressBuilder`], or [`EgressBuilder`] for any other.
+//!   [`KafkaEgressBuilder`], [`KinesisEgressBuilder`], [`EgressMessage::playground`] for
+//!   the playground's egress, or [`EgressBuilder`] for any other.
 //!
 //! The builders refuse, with an error, what the runtime would otherwise fail the whole job
 //! for: an empty cancellation token, a Kafka record without topic, a Kinesis record
@@ -162,7 +180,8 @@
 //!
 //! # Errors and panics
 //!
-//! Any error converts into [`Error`] with `?`. An error, or a panic, fails the batch: none
+//! Any error converts into [`Error`] with `?`: a `std::error::Error`, a boxed one
+//! ([`types::BoxError`]), an `anyhow::Error`, or text; it keeps its source chain. An error, or a panic, fails the batch: none
 //! of its effects are applied, the SDK answers HTTP 500 naming the instance and the
 //! error, and the server goes on serving. The runtime retries a failed batch with backoff
 //! until its call budget (a minute or two by default) runs out, then fails the job, which
@@ -195,7 +214,7 @@
 //! let app = Router::new()
 //!     .route("/health", get(|| async { "ok" }))
 //!     .route_service("/statefun", handler.into_service());
-//! axum::serve(tokio::net::TcpListener::bind("0.0.0.0:8000").await?, app).await
+//! axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8000").await?, app).await
 //! # }
 //! ```
 //!
@@ -305,7 +324,14 @@
 //! The SDK speaks the request-reply protocol of StateFun 3.x and works with the runtimes
 //! of Apache Flink StateFun 3.0 to 3.3 (cancelling delayed messages needs 3.1 or later,
 //! which introduced it). Values are byte-compatible with the Java, Python, Go and
-//! JavaScript SDKs. The minimum supported Rust version is 1.88.
+//! JavaScript SDKs. It is built and tested with the current stable Rust (1.95 at the time
+//! of writing); no older minimum is checked, so none is claimed.
+//!
+//! # Public dependencies and semver
+//!
+//! Types of some dependencies appear in this crate's API, so a new major version of one of
+//! them is a new major version of this crate. [`deps`] re-exports each of them, so that
+//! you can name their types at the very version the SDK uses.
 //!
 // The feature-gated modules are linked where they are compiled and to docs.rs elsewhere,
 // so that the docs build without warnings under any set of features.
@@ -319,11 +345,17 @@
     not(feature = "axum"),
     doc = "[axum-mount]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/axum/index.html"
 )]
+#![cfg_attr(feature = "json", doc = "[json]: types::JsonType")]
+#![cfg_attr(
+    not(feature = "json"),
+    doc = "[json]: https://docs.rs/statefun-sdk/latest/statefun_sdk/types/struct.JsonType.html"
+)]
 #![cfg_attr(feature = "lambda", doc = "[lambda]: http::lambda")]
 #![cfg_attr(
     not(feature = "lambda"),
     doc = "[lambda]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/lambda/index.html"
 )]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod address;
@@ -347,7 +379,10 @@ mod wire;
 
 pub use address::Address;
 pub use context::Context;
-pub use egress::{EgressBuilder, EgressMessage, KafkaEgressBuilder, KinesisEgressBuilder};
+pub use egress::{
+    EgressBuilder, EgressMessage, KafkaEgressBuilder, KinesisEgressBuilder, PLAYGROUND_EGRESS,
+    PLAYGROUND_EGRESS_RECORD,
+};
 pub use error::Error;
 pub use function::{AsyncFunction, FunctionSpec, StatefulFunction};
 pub use handler::{
@@ -361,3 +396,32 @@ pub use value_spec::{Expiration, ValueSpec, ValueSpecError};
 
 /// The wire messages, from the `statefun-protocol` crate.
 pub use statefun_protocol as protocol;
+
+/// The dependencies whose types appear in the SDK's API, re-exported: their major versions
+/// are part of the SDK's semver.
+///
+/// | crate | where it appears |
+/// |---|---|
+/// | [`bytes`](deps::bytes) | [`Type::deserialize`](types::Type::deserialize), raw values, [`Message::raw_value`] |
+/// | [`prost`](deps::prost) | [`ProtobufType`](types::ProtobufType) carries any `prost::Message` |
+/// | [`http`](deps::http) and [`tower_service`](deps::tower_service) | [`http::StatefunService`] is a `tower_service::Service<http::Request<B>>` |
+/// | `axum` (feature `axum`) | `http::axum` returns `axum::Router`s |
+/// | `lambda_http` (feature `lambda`) | the Lambda adapter's error and events |
+/// | `tokio` (feature `server`) | the built-in server takes a `tokio::net::TcpListener` |
+///
+/// `prost`'s derive macro names `::prost` itself, so a crate that derives messages still
+/// depends on `prost` directly, at the same major version.
+pub mod deps {
+    pub use bytes;
+    pub use http;
+    pub use prost;
+    pub use prost_types;
+    pub use tower_service;
+
+    #[cfg(feature = "axum")]
+    pub use axum;
+    #[cfg(feature = "lambda")]
+    pub use lambda_http;
+    #[cfg(feature = "server")]
+    pub use tokio;
+}

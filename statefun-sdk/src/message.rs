@@ -3,6 +3,7 @@ use std::fmt;
 use bytes::Bytes;
 use bytestring::ByteString;
 
+use crate::TypeName;
 use crate::types::{
     self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError,
 };
@@ -83,12 +84,68 @@ impl Message {
     /// it cannot be decoded.
     pub fn as_type<T: Type>(&self, ty: &T) -> Result<T::Value, ValueError> {
         if !self.is(ty) {
-            return Err(ValueError::mismatch(ty.typename(), &self.typename));
+            return Err(ValueError::mismatch_of(
+                ty.typename(),
+                &self.typename,
+                &self.value,
+            ));
         }
+        self.read(ty)
+    }
+
+    /// The value read as `ty` if the message has its typename, `None` if it has another;
+    /// an error only if it has the typename but cannot be read.
+    ///
+    /// It tells the types apart with the typename written once per type:
+    ///
+    /// ```
+    /// use statefun_sdk::types::{IntType, StringType};
+    /// use statefun_sdk::{Error, Message};
+    ///
+    /// fn describe(message: &Message) -> Result<String, Error> {
+    ///     if let Some(number) = message.try_as(&IntType)? {
+    ///         Ok(format!("the number {number}"))
+    ///     } else if let Some(text) = message.try_as(&StringType)? {
+    ///         Ok(format!("the text {text:?}"))
+    ///     } else {
+    ///         Err(Error::msg(format!("unexpected `{}`", message.typename())))
+    ///     }
+    /// }
+    ///
+    /// let message = Message::from_value(&IntType, &7).unwrap();
+    /// assert_eq!(describe(&message).unwrap(), "the number 7");
+    /// ```
+    ///
+    /// [`dispatch!`](crate::dispatch) does the same as one `match`, with an error naming
+    /// the handled types for any other.
+    pub fn try_as<T: Type>(&self, ty: &T) -> Result<Option<T::Value>, ValueError> {
+        if !self.is(ty) {
+            return Ok(None);
+        }
+        self.read(ty).map(Some)
+    }
+
+    /// The value as `ty`, whose typename it has.
+    fn read<T: Type>(&self, ty: &T) -> Result<T::Value, ValueError> {
         if !self.has_value {
             return Err(ValueError::absent(&self.typename));
         }
-        types::deserialize_bytes(ty, self.value.clone())
+        types::deserialize_bytes(ty, self.value.clone()).map_err(|error| {
+            if types::is_unwrapped_text(&self.typename, &self.value) {
+                ValueError::unwrapped_string()
+            } else {
+                error
+            }
+        })
+    }
+
+    #[doc(hidden)]
+    /// The error of [`dispatch!`](crate::dispatch) for a message no arm handles.
+    pub fn __unhandled(&self, handled: &[&TypeName]) -> ValueError {
+        ValueError::unhandled(
+            &self.typename,
+            handled.iter().map(|t| (*t).clone()).collect(),
+        )
     }
 
     /// The value of an `io.statefun.types/string`, borrowed from the request rather than
@@ -109,7 +166,13 @@ impl Message {
         if !self.has_value {
             return Err(ValueError::absent(&self.typename));
         }
-        types::read_str(&self.value).map_err(|source| types::deserialize_error(typename, source))
+        types::read_str(&self.value).map_err(|source| {
+            if types::is_unwrapped_text(&self.typename, &self.value) {
+                ValueError::unwrapped_string()
+            } else {
+                types::deserialize_error(typename, source)
+            }
+        })
     }
 }
 
@@ -153,4 +216,83 @@ impl fmt::Debug for Message {
             )
             .finish()
     }
+}
+
+/// Reads a [`Message`] as the first of several types whose typename it has, like a `match`
+/// on its type: each arm names a [`Type`](crate::types::Type) once and binds its value.
+///
+/// Each arm's type is a path to a [`Type`](crate::types::Type) value: a constant or a unit
+/// struct such as `IntType`. It evaluates to `Result<R, ValueError>`: `Ok` with the value
+/// of the arm that ran, or an error when the message has a handled typename but cannot be
+/// read, or has none of them; that error names the message's typename and every handled
+/// one. An `else { .. }` block after the arms handles any other type instead. The arms are inline code,
+/// so `?` and `return` in an arm act on the enclosing function, as in a `match`.
+///
+/// ```
+/// use statefun_sdk::types::{IntType, StringType};
+/// use statefun_sdk::{Context, Error, Message, ValueSpec, dispatch};
+///
+/// static TOTAL: ValueSpec<IntType> = ValueSpec::new("total", IntType);
+///
+/// async fn counter(ctx: &mut Context, message: Message) -> Result<(), Error> {
+///     dispatch!(message, {
+///         IntType => |n| ctx.storage().update(&TOTAL, |t| *t = Some(t.unwrap_or(0) + n))?,
+///         StringType => |command| match command.as_str() {
+///             "reset" => ctx.storage().remove(&TOTAL)?,
+///             other => return Err(Error::msg(format!("unknown command {other:?}"))),
+///         },
+///     })?;
+///     Ok(())
+/// }
+///
+/// // Any other type is an error naming the handled ones.
+/// # use statefun_sdk::types::BoolType;
+/// let message = Message::from_value(&BoolType, &true).unwrap();
+/// let error = dispatch!(message, { IntType => |n| n, })
+///     .unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "no arm handles a message of type `io.statefun.types/bool`; this function handles `io.statefun.types/int`"
+/// );
+///
+/// // Or a fallback arm handles them.
+/// let described = dispatch!(message, {
+///     IntType => |n| format!("the number {n}"),
+/// } else {
+///     format!("a `{}`", message.typename())
+/// });
+/// assert_eq!(described.unwrap(), "a `io.statefun.types/bool`");
+/// ```
+#[macro_export]
+macro_rules! dispatch {
+    ($message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ $(,)? } else $fallback:block) => {
+        $crate::dispatch!(@arms $message, { $($ty => |$value| $arm),+ } else |_message| {
+            ::core::result::Result::Ok($fallback)
+        })
+    };
+    ($message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ $(,)? }) => {
+        $crate::dispatch!(@arms $message, { $($ty => |$value| $arm),+ } else |message| {
+            ::core::result::Result::Err(message.__unhandled(&[
+                $($crate::types::Type::typename(&$ty)),+
+            ]))
+        })
+    };
+    (@arms $message:expr, { $($ty:path => |$value:pat_param| $arm:expr),+ } else |$unhandled:ident| $otherwise:expr) => {{
+        let $unhandled: &$crate::Message = &$message;
+        // An arm that returns from the function makes its `Ok(..)` unreachable, which is
+        // what the user wrote: not worth a warning.
+        #[allow(unreachable_code)]
+        let outcome: ::core::result::Result<_, $crate::types::ValueError> = 'dispatch: {
+            $(
+                if $unhandled.is(&$ty) {
+                    break 'dispatch match $unhandled.as_type(&$ty) {
+                        ::core::result::Result::Ok($value) => ::core::result::Result::Ok($arm),
+                        ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                    };
+                }
+            )+
+            $otherwise
+        };
+        outcome
+    }};
 }

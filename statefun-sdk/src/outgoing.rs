@@ -34,10 +34,24 @@ pub(crate) enum MessageErrorKind {
     },
     #[error("a Kinesis record's partition key must not be empty")]
     EmptyPartitionKey,
+    #[error("a playground egress record needs a topic")]
+    EmptyTopic,
+    #[error(
+        "cannot reply: the message to {target} has no caller (it came from an ingress, not from a function)"
+    )]
+    NoCaller { target: String },
     #[error(transparent)]
     Value(#[from] ValueError),
     #[error(transparent)]
     TypeName(#[from] crate::TypeNameError),
+}
+
+impl MessageError {
+    /// Whether [`Context::reply`](crate::Context::reply) was called for a message that has
+    /// no caller to reply to.
+    pub fn is_no_caller(&self) -> bool {
+        matches!(*self.0, MessageErrorKind::NoCaller { .. })
+    }
 }
 
 impl From<ValueError> for MessageError {

@@ -155,6 +155,67 @@ impl Storage {
             })
     }
 
+    /// The current value, or `T::Value::default()` if it has none.
+    ///
+    /// ```
+    /// # use statefun_sdk::{Context, Error, Message, ValueSpec};
+    /// # use statefun_sdk::types::IntType;
+    /// static VISITS: ValueSpec<IntType> = ValueSpec::new("visits", IntType);
+    ///
+    /// async fn greeter(ctx: &mut Context, _message: Message) -> Result<(), Error> {
+    ///     let visits = ctx.storage().get_or_default(&VISITS)? + 1;
+    ///     ctx.storage().set(&VISITS, visits)?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn get_or_default<T: Type>(&self, spec: &ValueSpec<T>) -> Result<T::Value, StateError>
+    where
+        T::Value: Default,
+    {
+        Ok(self.get(spec)?.unwrap_or_default())
+    }
+
+    /// Reads the value (`None` when absent), lets `f` change it, and writes back what `f`
+    /// leaves: `Some` sets the value, `None` removes it. Returns what `f` returns.
+    ///
+    /// Nothing is written when reading fails, nor when the value was absent and `f` left
+    /// it so; otherwise the write counts even if `f` changed nothing, as with
+    /// [`set`](Self::set).
+    ///
+    /// ```
+    /// # use statefun_sdk::{Context, Error, Message, ValueSpec};
+    /// # use statefun_sdk::types::LongType;
+    /// static BALANCE: ValueSpec<LongType> = ValueSpec::new("balance", LongType);
+    ///
+    /// async fn account(ctx: &mut Context, message: Message) -> Result<(), Error> {
+    ///     let amount = message.as_long()?;
+    ///     let balance = ctx.storage().update(&BALANCE, |balance| {
+    ///         let new = balance.unwrap_or(0) + amount;
+    ///         *balance = Some(new);
+    ///         new
+    ///     })?;
+    ///     if balance < 0 {
+    ///         return Err(Error::msg(format!("overdrawn: {balance}")));
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn update<T: Type, R>(
+        &mut self,
+        spec: &ValueSpec<T>,
+        f: impl FnOnce(&mut Option<T::Value>) -> R,
+    ) -> Result<R, StateError> {
+        let mut value = self.get(spec)?;
+        let was_present = value.is_some();
+        let result = f(&mut value);
+        match value {
+            Some(value) => self.set(spec, value)?,
+            None if was_present => self.remove(spec)?,
+            None => {}
+        }
+        Ok(result)
+    }
+
     /// Replaces the value. Writing the value it already has still counts as a write.
     pub fn set<T: Type>(
         &mut self,

@@ -93,6 +93,12 @@ fn requests_and_invocations_are_spans_with_their_outcome() {
     );
     assert!(request_closes[0].contains("outcome=\"ok\""), "{log}");
     assert!(request_closes[1].contains("outcome=\"error\""), "{log}");
+    assert!(
+        request_closes
+            .iter()
+            .all(|close| close.contains("latency_us=")),
+        "each request span records its latency: {log}"
+    );
     let shouted_in_invocations = log
         .lines()
         .filter(|l| l.contains("statefun.invocation{") && l.contains("shouted"))
@@ -103,4 +109,40 @@ fn requests_and_invocations_are_spans_with_their_outcome() {
     );
     assert!(log.contains("caller=ex/caller/c1"), "{log}");
     assert!(log.contains("no shouting"), "the failure is logged: {log}");
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn the_server_logs_where_it_listens() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let handler = RequestReplyHandler::builder()
+        .register(FunctionSpec::new(TypeName::from_static("ex/shout"), shout))
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let address = tracing::subscriber::with_default(subscriber, || {
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            // Shut down at once: only the start is of interest.
+            statefun_sdk::http::server::Server::new(handler)
+                .serve_with_shutdown(listener, std::future::ready(()))
+                .await
+                .unwrap();
+            address
+        })
+    });
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains(&format!("serving StateFun functions address={address}")),
+        "{log}"
+    );
 }

@@ -718,6 +718,10 @@ async fn unknown_egress_and_unknown_function_types_are_errors() {
     let error = harness.run_until_quiescent().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::UnknownFunctionType);
     assert_eq!(error.address(), &Address::new("other", "x", "1"));
+    assert_eq!(
+        error.to_string(),
+        "example/b/1 sent a message to other/x/1, but no endpoint serves its function type `other/x`"
+    );
 }
 
 #[tokio::test(start_paused = true)]

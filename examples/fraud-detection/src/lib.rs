@@ -20,9 +20,9 @@ mod model;
 
 use std::time::Duration;
 
-use statefun_sdk::{RequestReplyHandler, TypeName};
+use statefun_sdk::RequestReplyHandler;
 
-pub use fraud_count::FRAUD_COUNT;
+pub use fraud_count::{FRAUD_COUNT, FRAUD_COUNT_STATE};
 pub use manager::TRANSACTION_MANAGER;
 pub use merchant::{MERCHANT_SCORE, MerchantService};
 pub use model::{MODEL, score};
@@ -31,8 +31,6 @@ pub use model::{MODEL, score};
 pub const FRAUD_WINDOW: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Scores above this raise an alert.
 pub const ALERT_THRESHOLD: f64 = 0.8;
-/// The playground's egress.
-pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
 /// The topic alerts go to.
 pub const ALERTS_TOPIC: &str = "alerts";
 

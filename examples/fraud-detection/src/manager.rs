@@ -1,14 +1,15 @@
 use serde_json::json;
 use statefun_sdk::types::{DoubleType, IntType, JsonType};
 use statefun_sdk::{
-    Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder, TypeName, ValueSpec,
+    Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder, TypeName, ValueSpec,
+    dispatch,
 };
 
 use crate::messages::{
-    Alert, EGRESS_RECORD, EgressRecord, FEATURE_VECTOR, FRAUD_COUNT_REPLY, FRAUD_SCORE,
-    FeatureVector, MERCHANT_SCORE_REPLY, QUERY, Query, TRANSACTION, Transaction,
+    Alert, FEATURE_VECTOR, FRAUD_COUNT_REPLY, FRAUD_SCORE, FeatureVector, FraudScore,
+    MERCHANT_SCORE_REPLY, QUERY, Query, TRANSACTION, Transaction,
 };
-use crate::{ALERT_THRESHOLD, ALERTS_TOPIC, FRAUD_COUNT, MERCHANT_SCORE, MODEL, PLAYGROUND_EGRESS};
+use crate::{ALERT_THRESHOLD, ALERTS_TOPIC, FRAUD_COUNT, MERCHANT_SCORE, MODEL};
 
 /// One instance per transaction: gathers its features, asks the model, raises alerts.
 pub const TRANSACTION_MANAGER: TypeName = TypeName::from_static("fraud/transaction-manager");
@@ -21,47 +22,33 @@ static FRAUDS: ValueSpec<IntType> = ValueSpec::new("fraud_count", IntType);
 static MERCHANT: ValueSpec<DoubleType> = ValueSpec::new("merchant_score", DoubleType);
 
 async fn manager(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    if message.is(&TRANSACTION) {
-        let transaction = message.as_type(&TRANSACTION)?;
-        ctx.send(MessageBuilder::to(FRAUD_COUNT, &transaction.account).value(&QUERY, &Query {})?);
-        ctx.send(
-            MessageBuilder::to(MERCHANT_SCORE, &transaction.merchant).value(&QUERY, &Query {})?,
-        );
-        ctx.storage().set(&TRANSACTION_STATE, &transaction)?;
-        return Ok(());
-    }
-    if message.is(&FRAUD_SCORE) {
-        let score = message.as_type(&FRAUD_SCORE)?.score;
-        let transaction = ctx
-            .storage()
-            .get(&TRANSACTION_STATE)?
-            .ok_or_else(|| Error::msg("a score without a transaction"))?;
-        if score > ALERT_THRESHOLD {
-            let alert = Alert { transaction, score };
-            let record = EgressRecord {
-                topic: ALERTS_TOPIC.into(),
-                payload: json!(alert).to_string(),
-            };
-            ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
-        }
-        // The transaction is decided: nothing of it needs to stay.
-        ctx.storage().remove(&TRANSACTION_STATE)?;
-        ctx.storage().remove(&FRAUDS)?;
-        ctx.storage().remove(&MERCHANT)?;
-        return Ok(());
-    }
-    if message.is(&FRAUD_COUNT_REPLY) {
-        let count = message.as_type(&FRAUD_COUNT_REPLY)?.count;
-        ctx.storage().set(&FRAUDS, i32::try_from(count)?)?;
-    } else if message.is(&MERCHANT_SCORE_REPLY) {
-        ctx.storage()
-            .set(&MERCHANT, message.as_type(&MERCHANT_SCORE_REPLY)?.score)?;
-    } else {
-        return Err(Error::msg(format!(
-            "fraud/transaction-manager does not take {}",
-            message.typename()
-        )));
-    }
+    dispatch!(message, {
+        TRANSACTION => |transaction| {
+            let query = MessageBuilder::to(FRAUD_COUNT, &transaction.account).value(&QUERY, &Query {});
+            ctx.send(query?);
+            let query = MessageBuilder::to(MERCHANT_SCORE, &transaction.merchant).value(&QUERY, &Query {});
+            ctx.send(query?);
+            ctx.storage().set(&TRANSACTION_STATE, &transaction)?;
+            return Ok(());
+        },
+        FRAUD_SCORE => |FraudScore { score }| {
+            let transaction = ctx
+                .storage()
+                .get(&TRANSACTION_STATE)?
+                .ok_or_else(|| Error::msg("a score without a transaction"))?;
+            if score > ALERT_THRESHOLD {
+                let alert = Alert { transaction, score };
+                ctx.send_egress(EgressMessage::playground(ALERTS_TOPIC, json!(alert).to_string())?);
+            }
+            // The transaction is decided: nothing of it needs to stay.
+            ctx.storage().remove(&TRANSACTION_STATE)?;
+            ctx.storage().remove(&FRAUDS)?;
+            ctx.storage().remove(&MERCHANT)?;
+            return Ok(());
+        },
+        FRAUD_COUNT_REPLY => |reply| ctx.storage().set(&FRAUDS, i32::try_from(reply.count)?)?,
+        MERCHANT_SCORE_REPLY => |reply| ctx.storage().set(&MERCHANT, reply.score)?,
+    })?;
     // Both answers may arrive in either order; the model is asked once both are in.
     let storage = ctx.storage();
     if let (Some(frauds), Some(merchant_score), Some(transaction)) = (

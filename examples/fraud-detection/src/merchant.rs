@@ -3,9 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use statefun_sdk::types::DoubleType;
-use statefun_sdk::{
-    Context, Error, FunctionSpec, Message, MessageBuilder, StatefulFunction, TypeName, ValueSpec,
-};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, StatefulFunction, TypeName, ValueSpec};
 use tokio::sync::RwLock;
 
 use crate::messages::{MERCHANT_SCORE_REPLY, MerchantScore, QUERY};
@@ -49,10 +47,6 @@ struct MerchantScorer {
 impl StatefulFunction for MerchantScorer {
     async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
         message.as_type(&QUERY)?;
-        let asker = ctx
-            .caller()
-            .cloned()
-            .ok_or_else(|| Error::msg("a query without a caller"))?;
         let score = match ctx.storage().get(&CACHED_SCORE)? {
             Some(score) => score,
             None => {
@@ -61,10 +55,7 @@ impl StatefulFunction for MerchantScorer {
                 score
             }
         };
-        ctx.send(
-            MessageBuilder::to_address(asker)
-                .value(&MERCHANT_SCORE_REPLY, &MerchantScore { score })?,
-        );
+        ctx.reply(&MERCHANT_SCORE_REPLY, MerchantScore { score })?;
         Ok(())
     }
 }

@@ -70,15 +70,6 @@ pub struct Alert {
     pub score: f64,
 }
 
-/// What the playground egress expects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EgressRecord {
-    /// The topic.
-    pub topic: String,
-    /// The payload text.
-    pub payload: String,
-}
-
 /// `fraud/Transaction`.
 pub const TRANSACTION: JsonType<Transaction> =
     JsonType::new(TypeName::from_static("fraud/Transaction"));
@@ -102,6 +93,3 @@ pub const FEATURE_VECTOR: JsonType<FeatureVector> =
 /// `fraud/FraudScore`.
 pub const FRAUD_SCORE: JsonType<FraudScore> =
     JsonType::new(TypeName::from_static("fraud/FraudScore"));
-/// `io.statefun.playground/EgressRecord`.
-pub const EGRESS_RECORD: JsonType<EgressRecord> =
-    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));

@@ -1,4 +1,4 @@
-use statefun_sdk::{Context, Error, FunctionSpec, Message, MessageBuilder, TypeName};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName};
 
 use crate::messages::{FEATURE_VECTOR, FRAUD_SCORE, FeatureVector, FraudScore};
 
@@ -16,14 +16,10 @@ pub fn score(features: &FeatureVector) -> f64 {
 
 async fn model(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let features = message.as_type(&FEATURE_VECTOR)?;
-    let asker = ctx
-        .caller()
-        .cloned()
-        .ok_or_else(|| Error::msg("a feature vector without a caller"))?;
     let reply = FraudScore {
         score: score(&features),
     };
-    ctx.send(MessageBuilder::to_address(asker).value(&FRAUD_SCORE, &reply)?);
+    ctx.reply(&FRAUD_SCORE, reply)?;
     Ok(())
 }
 

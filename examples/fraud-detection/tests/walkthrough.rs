@@ -3,20 +3,14 @@
 use std::time::Duration;
 
 use fraud_detection::messages::{
-    Alert, CONFIRM_FRAUD, ConfirmFraud, EgressRecord, FeatureVector, TRANSACTION, Transaction,
+    Alert, CONFIRM_FRAUD, ConfirmFraud, FeatureVector, TRANSACTION, Transaction,
 };
-use fraud_detection::{ALERT_THRESHOLD, FRAUD_WINDOW, MerchantService, handler, score};
-use statefun_runtime::Harness;
-use statefun_runtime::protocol::{Address, TypedValue};
-use statefun_sdk::types::Type;
-
-const EGRESS: &str = "io.statefun.playground/egress";
-
-fn typed<T: Type>(ty: &T, value: &T::Value) -> TypedValue {
-    let mut bytes = Vec::new();
-    ty.serialize(value, &mut bytes).unwrap();
-    TypedValue::new(ty.typename().to_string(), bytes)
-}
+use fraud_detection::{
+    ALERT_THRESHOLD, FRAUD_COUNT, FRAUD_COUNT_STATE, FRAUD_WINDOW, MerchantService,
+    TRANSACTION_MANAGER, handler, score,
+};
+use statefun_sdk::{Address, MessageBuilder};
+use statefun_testing::Harness;
 
 fn transaction(id: &str, account: &str, merchant: &str, amount: f64) -> Transaction {
     Transaction {
@@ -28,20 +22,18 @@ fn transaction(id: &str, account: &str, merchant: &str, amount: f64) -> Transact
 }
 
 async fn pay(harness: &Harness, payment: Transaction) {
-    let address = Address::new("fraud", "transaction-manager", &payment.id);
-    harness
-        .send(address, typed(&TRANSACTION, &payment))
-        .await
-        .unwrap();
+    let message =
+        MessageBuilder::to(TRANSACTION_MANAGER, &payment.id).value(&TRANSACTION, &payment);
+    harness.send(message.unwrap()).await.unwrap();
     harness.run_until_quiescent().await.unwrap();
 }
 
 fn alerts(harness: &Harness) -> Vec<Alert> {
     harness
-        .egress(EGRESS)
+        .playground_records()
+        .unwrap()
         .into_iter()
         .map(|record| {
-            let record: EgressRecord = serde_json::from_slice(&record.value).unwrap();
             assert_eq!(record.topic, "alerts");
             serde_json::from_str(&record.payload).unwrap()
         })
@@ -54,23 +46,19 @@ async fn confirmed_frauds_and_dubious_merchants_raise_alerts_until_the_frauds_ex
     merchants.set_score("shady", 0.95).await;
     merchants.set_score("grocer", 0.1).await;
     let harness = Harness::builder()
-        .service("fraud/*", handler(merchants).into_service())
-        .egress(EGRESS)
+        .handler("fraud/*", handler(merchants))
+        .playground_egress()
         .build()
         .unwrap();
 
     for _ in 0..2 {
-        harness
-            .send(
-                Address::new("fraud", "fraud-count", "acc-1"),
-                typed(&CONFIRM_FRAUD, &ConfirmFraud {}),
-            )
-            .await
-            .unwrap();
+        let confirm =
+            MessageBuilder::to(FRAUD_COUNT, "acc-1").value(&CONFIRM_FRAUD, &ConfirmFraud {});
+        harness.send(confirm.unwrap()).await.unwrap();
     }
     harness.run_until_quiescent().await.unwrap();
     assert_eq!(
-        harness.runtime().pending_delayed_messages(),
+        harness.inner().runtime().pending_delayed_messages(),
         2,
         "each confirmation expires on its own"
     );
@@ -89,7 +77,11 @@ async fn confirmed_frauds_and_dubious_merchants_raise_alerts_until_the_frauds_ex
     assert_eq!(raised[0].score, expected);
     assert!(
         harness
-            .states(&Address::new("fraud", "transaction-manager", "t1"))
+            .inner()
+            .states(&statefun_testing::convert::address(&Address::new(
+                TRANSACTION_MANAGER,
+                "t1"
+            )))
             .is_empty(),
         "a decided transaction keeps no state"
     );
@@ -98,11 +90,8 @@ async fn confirmed_frauds_and_dubious_merchants_raise_alerts_until_the_frauds_ex
         .advance(FRAUD_WINDOW + Duration::from_secs(1))
         .await
         .unwrap();
-    assert!(
-        harness
-            .state(&Address::new("fraud", "fraud-count", "acc-1"), "count")
-            .is_none()
-    );
+    let account = Address::new(FRAUD_COUNT, "acc-1");
+    assert_eq!(harness.state(&account, &FRAUD_COUNT_STATE).unwrap(), None);
     pay(&harness, transaction("t3", "acc-1", "shady", 500.0)).await;
     assert_eq!(
         alerts(&harness).len(),

@@ -13,16 +13,14 @@ pub mod local;
 use serde::{Deserialize, Serialize};
 use statefun_sdk::types::{IntType, JsonType};
 use statefun_sdk::{
-    Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder, RequestReplyHandler,
-    TypeName, ValueSpec,
+    Context, EgressMessage, Error, FunctionSpec, KafkaEgressBuilder, Message, MessageBuilder,
+    RequestReplyHandler, StatefulFunction, TypeName, ValueSpec,
 };
 
 /// The function that counts visits.
 pub const PERSON: TypeName = TypeName::from_static("example/person");
 /// The function that picks the greeting.
 pub const GREETER: TypeName = TypeName::from_static("example/greeter");
-/// The playground's egress, which routes records to topics by their `topic` field.
-pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
 /// The topic the greetings go to.
 pub const GREETINGS_TOPIC: &str = "greetings";
 
@@ -40,24 +38,11 @@ pub struct GreetRequest {
 pub const GREET_REQUEST: JsonType<GreetRequest> =
     JsonType::new(TypeName::from_static("example/GreetRequest"));
 
-/// What the playground egress expects: a topic and the payload text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EgressRecord {
-    /// The playground egress topic.
-    pub topic: String,
-    /// The text `GET /<topic>` answers.
-    pub payload: String,
-}
-
-/// `io.statefun.playground/EgressRecord` as JSON.
-pub const EGRESS_RECORD: JsonType<EgressRecord> =
-    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));
-
 static VISITS: ValueSpec<IntType> = ValueSpec::new("visits", IntType);
 
 async fn person(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let mut request = message.as_type(&GREET_REQUEST)?;
-    let visits = ctx.storage().get(&VISITS)?.unwrap_or(0) + 1;
+    let visits = ctx.storage().get_or_default(&VISITS)? + 1;
     ctx.storage().set(&VISITS, visits)?;
 
     request.visits = Some(visits);
@@ -76,24 +61,55 @@ pub fn greeting(name: &str, visits: i32) -> String {
     }
 }
 
-async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    let request = message.as_type(&GREET_REQUEST)?;
-    let visits = request
-        .visits
-        .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
-    let record = EgressRecord {
-        topic: GREETINGS_TOPIC.into(),
-        payload: greeting(&request.name, visits),
-    };
-    ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
-    Ok(())
+/// Where the greetings go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GreetingsEgress {
+    /// The playground's egress, topic `greetings`: the playground image and the reference
+    /// runtime (`module.local.yaml`).
+    #[default]
+    Playground,
+    /// The Kafka egress [`KAFKA_GREETINGS`], topic `greetings`, keyed by name: a StateFun
+    /// cluster (`module.yaml`).
+    Kafka,
 }
 
-/// Both functions, ready to serve.
+/// The Kafka egress of `module.yaml`.
+pub const KAFKA_GREETINGS: TypeName = TypeName::from_static("example/greetings");
+
+struct Greeter {
+    egress: GreetingsEgress,
+}
+
+impl StatefulFunction for Greeter {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        let request = message.as_type(&GREET_REQUEST)?;
+        let visits = request
+            .visits
+            .ok_or_else(|| Error::msg("a greet request without a visit count"))?;
+        let greeting = greeting(&request.name, visits);
+        let record = match self.egress {
+            GreetingsEgress::Playground => EgressMessage::playground(GREETINGS_TOPIC, greeting)?,
+            GreetingsEgress::Kafka => KafkaEgressBuilder::to(KAFKA_GREETINGS)
+                .topic(GREETINGS_TOPIC)
+                .key(&request.name)
+                .value_string(greeting)
+                .build()?,
+        };
+        ctx.send_egress(record);
+        Ok(())
+    }
+}
+
+/// Both functions, ready to serve, greeting on the playground's egress.
 pub fn handler() -> RequestReplyHandler {
+    handler_for(GreetingsEgress::Playground)
+}
+
+/// Both functions, greeting on `egress`.
+pub fn handler_for(egress: GreetingsEgress) -> RequestReplyHandler {
     RequestReplyHandler::builder()
         .register(FunctionSpec::new(PERSON, person).with_state(&VISITS))
-        .register(FunctionSpec::new(GREETER, greeter))
+        .register(FunctionSpec::from_function(GREETER, Greeter { egress }))
         .build()
         .expect("two function types, each declared once")
 }

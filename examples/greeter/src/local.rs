@@ -1,6 +1,6 @@
 //! The greeter on the embedded reference runtime: functions and runtime in one process.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use statefun_runtime::config::{ConfigError, ModuleConfig};
 use statefun_runtime::local::LocalStatefun;
@@ -30,9 +30,9 @@ impl Default for Ports {
     }
 }
 
-/// The module the embedded runtime runs: `module.yaml`, calling the functions on this host.
+/// The module the embedded runtime runs: `module.local.yaml`, calling the functions on this host.
 pub fn local_module(functions: SocketAddr, ports: Ports) -> Result<ModuleConfig, ConfigError> {
-    let yaml = include_str!("../module.yaml")
+    let yaml = include_str!("../module.local.yaml")
         .replace(
             "http://functions:8000/statefun",
             &format!("http://{functions}/statefun"),
@@ -57,6 +57,11 @@ impl Running {
         self.statefun.ingress_addresses()[0]
     }
 
+    /// Where the admin API and dashboard listen, if they were started.
+    pub fn admin(&self) -> Option<SocketAddr> {
+        self.statefun.admin_address()
+    }
+
     /// The playground egress address.
     pub fn egress(&self) -> SocketAddr {
         self.statefun.egress_addresses()[0]
@@ -69,13 +74,51 @@ impl Running {
     }
 }
 
-/// Starts the functions on 127.0.0.1 and the runtime on all interfaces.
+/// Starts the functions and the runtime on 127.0.0.1.
 pub async fn start(ports: Ports) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, ports.functions)).await?;
+    start_with(Ipv4Addr::LOCALHOST.into(), ports, None).await
+}
+
+/// Starts the functions and the runtime on `host` (`0.0.0.0` for every interface).
+pub async fn start_on(
+    host: IpAddr,
+    ports: Ports,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    start_with(host, ports, None).await
+}
+
+/// As [`start`], and serves the runtime's admin API, dashboard and metrics on `admin`
+/// (`--admin`, by default `127.0.0.1:8081`) if given.
+pub async fn start_with_admin(
+    ports: Ports,
+    admin: Option<SocketAddr>,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    start_with(Ipv4Addr::LOCALHOST.into(), ports, admin).await
+}
+
+/// Starts the functions and the runtime on `host`, and the admin API, dashboard and metrics
+/// on `admin` if given.
+pub async fn start_with(
+    host: IpAddr,
+    ports: Ports,
+    admin: Option<SocketAddr>,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = TcpListener::bind((host, ports.functions))
+        .await
+        .map_err(|error| format!("cannot listen on {host}:{}: {error}", ports.functions))?;
     let functions = listener.local_addr()?;
     let server = tokio::spawn(Server::new(crate::handler()).serve(listener));
-    let module = local_module(functions, ports)?;
-    let statefun = LocalStatefun::start(&module, Ipv4Addr::UNSPECIFIED.into()).await?;
+    // Listening on every interface, the runtime still calls the functions over loopback.
+    let reachable = if functions.ip().is_unspecified() {
+        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), functions.port())
+    } else {
+        functions
+    };
+    let module = local_module(reachable, ports)?;
+    let mut statefun = LocalStatefun::start(&module, host).await?;
+    if let Some(admin) = admin {
+        statefun.serve_admin(admin).await?;
+    }
     Ok(Running {
         statefun,
         functions,

@@ -2,13 +2,19 @@
 //! runtime with the playground's ingress on 8090 and egress on 8091) in one process.
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
-//! StateFun cluster or the playground image (see `module.yaml`).
+//! StateFun cluster (`module.yaml`, with `--kafka-egress`) or the playground image
+//! (`module.local.yaml`).
+//!
+//! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
+//! `--host 0.0.0.0`.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use clap::Parser;
 use greeter::local::{self, Ports};
-use statefun_sdk::http::server::{Server, shutdown_signal};
+use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
+use statefun_sdk::http::server::Server;
+use statefun_sdk::http::shutdown_signal;
 
 /// The StateFun playground greeter, in Rust.
 #[derive(Debug, Parser)]
@@ -17,6 +23,13 @@ struct Args {
     /// Serve only the functions, for a StateFun cluster elsewhere.
     #[arg(long)]
     functions_only: bool,
+    /// The address to listen on (0.0.0.0 for every interface, as a container needs).
+    #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// With --functions-only: greet on the Kafka egress `example/greetings` (a StateFun
+    /// cluster's module.yaml) instead of the playground's (module.local.yaml).
+    #[arg(long, requires = "functions_only")]
+    kafka_egress: bool,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -26,6 +39,12 @@ struct Args {
     /// The playground egress port (local mode).
     #[arg(long, default_value_t = 8091)]
     egress_port: u16,
+    /// Where the runtime's dashboard, admin API and metrics listen (local mode).
+    #[arg(long, value_name = "ADDR", default_value_t = DEFAULT_ADMIN_ADDRESS)]
+    admin: SocketAddr,
+    /// Do not serve the dashboard, admin API and metrics.
+    #[arg(long, conflicts_with = "admin")]
+    no_admin: bool,
 }
 
 #[tokio::main]
@@ -34,31 +53,44 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let args = Args::parse();
+    // Before anything is announced: a SIGTERM from then on stops the greeter cleanly.
+    let signal = shutdown_signal();
 
     if args.functions_only {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, args.port)).await?;
+        let listener = tokio::net::TcpListener::bind((args.host, args.port))
+            .await
+            .map_err(|error| format!("cannot listen on {}:{}: {error}", args.host, args.port))?;
         println!(
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
-        Server::new(greeter::handler())
-            .serve_with_shutdown(listener, shutdown_signal())
+        let egress = if args.kafka_egress {
+            greeter::GreetingsEgress::Kafka
+        } else {
+            greeter::GreetingsEgress::Playground
+        };
+        Server::new(greeter::handler_for(egress))
+            .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());
     }
 
-    let running = local::start(Ports {
+    let ports = Ports {
         functions: args.port,
         ingress: args.ingress_port,
         egress: args.egress_port,
-    })
-    .await?;
+    };
+    let admin = (!args.no_admin).then_some(args.admin);
+    let running = local::start_with(args.host, ports, admin).await?;
     println!("greeter functions on http://{}/statefun", running.functions);
     println!(
         "playground ingress on {}, egress on {}",
         running.ingress(),
         running.egress()
     );
+    if let Some(admin) = running.admin() {
+        println!("dashboard on http://{admin}/ (metrics on /metrics)");
+    }
     println!();
     println!("Try:");
     println!(
@@ -70,7 +102,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         running.egress().port()
     );
     tokio::select! {
-        () = shutdown_signal() => {}
+        () = signal => {}
         failure = running.statefun.runtime().failed() => eprintln!("the runtime stopped: {failure}"),
     }
     running.shutdown().await;

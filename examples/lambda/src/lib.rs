@@ -19,7 +19,7 @@ static SEEN: ValueSpec<IntType> = ValueSpec::new("seen", IntType);
 
 async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let name = message.as_string()?;
-    let seen = ctx.storage().get(&SEEN)?.unwrap_or(0) + 1;
+    let seen = ctx.storage().get_or_default(&SEEN)? + 1;
     ctx.storage().set(&SEEN, seen)?;
     let greeting = match seen {
         1 => format!("Hello {name}!"),

@@ -3,23 +3,24 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use statefun_sdk::types::JsonType;
 use statefun_sdk::{
-    CancellationToken, Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder,
-    TypeName, ValueSpec,
+    CancellationToken, Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder,
+    TypeName, ValueSpec, dispatch,
 };
 
 use crate::messages::{
-    ADD_TO_CART, CHECKOUT, EGRESS_RECORD, EgressRecord, RELEASE, RESERVATION, RESERVATION_EXPIRED,
-    RESERVE, Receipt, Release, ReservationExpired, Reserve,
+    ADD_TO_CART, CHECKOUT, RELEASE, RESERVATION, RESERVATION_EXPIRED, RESERVE, Receipt, Release,
+    ReservationExpired, Reserve,
 };
-use crate::{PLAYGROUND_EGRESS, RECEIPTS_TOPIC, RESERVATION_TIMEOUT, STOCK};
+use crate::{RECEIPTS_TOPIC, RESERVATION_TIMEOUT, STOCK};
 
 /// One instance per user: the reserved items.
 pub const CART: TypeName = TypeName::from_static("shop/cart");
 
 /// Item → reserved quantity.
-type Basket = BTreeMap<String, u32>;
+pub type Basket = BTreeMap<String, u32>;
 
-static BASKET: ValueSpec<JsonType<Basket>> = ValueSpec::new(
+/// The reserved items; absent when there are none.
+pub static BASKET: ValueSpec<JsonType<Basket>> = ValueSpec::new(
     "basket",
     JsonType::new(TypeName::from_static("shop/Basket")),
 );
@@ -30,59 +31,53 @@ fn reservation_token(item: &str) -> Result<CancellationToken, Error> {
 }
 
 async fn cart(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    let mut basket = ctx.storage().get(&BASKET)?.unwrap_or_default();
-    if message.is(&ADD_TO_CART) {
-        let wanted = message.as_type(&ADD_TO_CART)?;
-        let reserve = Reserve {
-            quantity: wanted.quantity,
-        };
-        ctx.send(MessageBuilder::to(STOCK, wanted.item).value(&RESERVE, &reserve)?);
-        return Ok(());
-    }
-    if message.is(&RESERVATION) {
-        let reservation = message.as_type(&RESERVATION)?;
-        if reservation.reserved == 0 {
+    let mut basket = ctx.storage().get_or_default(&BASKET)?;
+    dispatch!(message, {
+        ADD_TO_CART => |wanted| {
+            let reserve = Reserve {
+                quantity: wanted.quantity,
+            };
+            ctx.send(MessageBuilder::to(STOCK, wanted.item).value(&RESERVE, &reserve)?);
             return Ok(());
-        }
-        let token = reservation_token(&reservation.item)?;
-        if basket.contains_key(&reservation.item) {
-            // A reservation for this item is already pending: restart its timer.
-            ctx.cancel_delayed_message(&token);
-        }
-        *basket.entry(reservation.item.clone()).or_default() += reservation.reserved;
-        let me = ctx.address().clone();
-        let expiry = ReservationExpired {
-            item: reservation.item,
-        };
-        let reminder = MessageBuilder::to_address(me).value(&RESERVATION_EXPIRED, &expiry)?;
-        ctx.send_after_with_token(RESERVATION_TIMEOUT, &token, reminder)?;
-    } else if message.is(&RESERVATION_EXPIRED) {
-        let expired = message.as_type(&RESERVATION_EXPIRED)?;
-        if let Some(quantity) = basket.remove(&expired.item) {
-            ctx.send(
-                MessageBuilder::to(STOCK, expired.item).value(&RELEASE, &Release { quantity })?,
-            );
-        }
-    } else if message.is(&CHECKOUT) {
-        message.as_type(&CHECKOUT)?;
-        for item in basket.keys() {
-            ctx.cancel_delayed_message(&reservation_token(item)?);
-        }
-        let receipt = Receipt {
-            user: ctx.address().id().to_owned(),
-            items: std::mem::take(&mut basket),
-        };
-        let record = EgressRecord {
-            topic: RECEIPTS_TOPIC.into(),
-            payload: json!(receipt).to_string(),
-        };
-        ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
-    } else {
-        return Err(Error::msg(format!(
-            "shop/cart does not take {}",
-            message.typename()
-        )));
-    }
+        },
+        RESERVATION => |reservation| {
+            if reservation.reserved == 0 {
+                return Ok(());
+            }
+            let token = reservation_token(&reservation.item)?;
+            if basket.contains_key(&reservation.item) {
+                // A reservation for this item is already pending: restart its timer.
+                ctx.cancel_delayed_message(&token);
+            }
+            *basket.entry(reservation.item.clone()).or_default() += reservation.reserved;
+            let me = ctx.address().clone();
+            let expiry = ReservationExpired {
+                item: reservation.item,
+            };
+            let reminder = MessageBuilder::to_address(me).value(&RESERVATION_EXPIRED, &expiry)?;
+            ctx.send_after_with_token(RESERVATION_TIMEOUT, &token, reminder)?;
+        },
+        RESERVATION_EXPIRED => |expired| {
+            if let Some(quantity) = basket.remove(&expired.item) {
+                ctx.send(
+                    MessageBuilder::to(STOCK, expired.item).value(&RELEASE, &Release { quantity })?,
+                );
+            }
+        },
+        CHECKOUT => |_| {
+            for item in basket.keys() {
+                ctx.cancel_delayed_message(&reservation_token(item)?);
+            }
+            let receipt = Receipt {
+                user: ctx.address().id().to_owned(),
+                items: std::mem::take(&mut basket),
+            };
+            ctx.send_egress(EgressMessage::playground(
+                RECEIPTS_TOPIC,
+                json!(receipt).to_string(),
+            )?);
+        },
+    })?;
     if basket.is_empty() {
         ctx.storage().remove(&BASKET)?;
     } else {

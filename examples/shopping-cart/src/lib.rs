@@ -17,13 +17,11 @@ mod stock;
 
 use std::time::Duration;
 
-use statefun_sdk::{RequestReplyHandler, TypeName};
+use statefun_sdk::RequestReplyHandler;
 
-pub use cart::CART;
-pub use stock::STOCK;
+pub use cart::{BASKET, Basket, CART};
+pub use stock::{IN_STOCK, STOCK};
 
-/// The playground's egress, which routes records to topics.
-pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
 /// The topic receipts go to.
 pub const RECEIPTS_TOPIC: &str = "receipts";
 /// How long a cart keeps reserved items before they return to the stock.

@@ -65,15 +65,6 @@ pub struct Receipt {
     pub items: BTreeMap<String, u32>,
 }
 
-/// What the playground egress expects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EgressRecord {
-    /// The topic.
-    pub topic: String,
-    /// The payload text.
-    pub payload: String,
-}
-
 /// `shop/Restock`.
 pub const RESTOCK: JsonType<Restock> = JsonType::new(TypeName::from_static("shop/Restock"));
 /// `shop/AddToCart`.
@@ -90,6 +81,3 @@ pub const RELEASE: JsonType<Release> = JsonType::new(TypeName::from_static("shop
 /// `shop/ReservationExpired`.
 pub const RESERVATION_EXPIRED: JsonType<ReservationExpired> =
     JsonType::new(TypeName::from_static("shop/ReservationExpired"));
-/// `io.statefun.playground/EgressRecord`.
-pub const EGRESS_RECORD: JsonType<EgressRecord> =
-    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));

@@ -3,92 +3,70 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
 use shopping_cart::messages::{
-    ADD_TO_CART, AddToCart, CHECKOUT, Checkout, EgressRecord, RESTOCK, Receipt, Restock,
+    ADD_TO_CART, AddToCart, CHECKOUT, Checkout, RESTOCK, Receipt, Restock,
 };
-use shopping_cart::{RESERVATION_TIMEOUT, handler};
-use statefun_runtime::Harness;
-use statefun_runtime::protocol::{Address, TypedValue};
-use statefun_sdk::types::Type;
+use shopping_cart::{BASKET, CART, IN_STOCK, RESERVATION_TIMEOUT, STOCK, handler};
+use statefun_sdk::{Address, MessageBuilder};
+use statefun_testing::Harness;
 
-const EGRESS: &str = "io.statefun.playground/egress";
-
-fn json<T: Type>(ty: &T, value: &T::Value) -> TypedValue
-where
-    T::Value: Serialize,
-{
-    let mut bytes = Vec::new();
-    ty.serialize(value, &mut bytes).unwrap();
-    TypedValue::new(ty.typename().to_string(), bytes)
+fn shop() -> Harness {
+    Harness::builder()
+        .handler("shop/*", handler())
+        .playground_egress()
+        .build()
+        .unwrap()
 }
 
 fn in_stock(harness: &Harness, item: &str) -> i32 {
-    let value = harness.state(&Address::new("shop", "stock", item), "in_stock");
-    value.map_or(0, |v| {
-        statefun_sdk::types::IntType.deserialize(v.value).unwrap()
-    })
+    let stock = Address::new(STOCK, item);
+    harness.state(&stock, &IN_STOCK).unwrap().unwrap_or(0)
 }
 
 fn receipts(harness: &Harness) -> Vec<Receipt> {
     harness
-        .egress(EGRESS)
+        .playground_records()
+        .unwrap()
         .into_iter()
         .map(|record| {
-            let record: EgressRecord = serde_json::from_slice(&record.value).unwrap();
             assert_eq!(record.topic, "receipts");
             serde_json::from_str(&record.payload).unwrap()
         })
         .collect()
 }
 
+async fn restock(harness: &Harness, item: &str, quantity: u32) {
+    let message = MessageBuilder::to(STOCK, item).value(&RESTOCK, &Restock { quantity });
+    harness.send(message.unwrap()).await.unwrap();
+    harness.run_until_quiescent().await.unwrap();
+}
+
 async fn add(harness: &Harness, user: &str, item: &str, quantity: u32) {
-    let message = json(
-        &ADD_TO_CART,
-        &AddToCart {
-            item: item.into(),
-            quantity,
-        },
-    );
-    harness
-        .send(Address::new("shop", "cart", user), message)
-        .await
-        .unwrap();
+    let wanted = AddToCart {
+        item: item.into(),
+        quantity,
+    };
+    let message = MessageBuilder::to(CART, user).value(&ADD_TO_CART, &wanted);
+    harness.send(message.unwrap()).await.unwrap();
     harness.run_until_quiescent().await.unwrap();
 }
 
 async fn checkout(harness: &Harness, user: &str) {
-    harness
-        .send(
-            Address::new("shop", "cart", user),
-            json(&CHECKOUT, &Checkout {}),
-        )
-        .await
-        .unwrap();
+    let message = MessageBuilder::to(CART, user).value(&CHECKOUT, &Checkout {});
+    harness.send(message.unwrap()).await.unwrap();
     harness.run_until_quiescent().await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
 async fn reservations_hold_until_checkout_or_run_out() {
-    let harness = Harness::builder()
-        .service("shop/*", handler().into_service())
-        .egress(EGRESS)
-        .build()
-        .unwrap();
-    harness
-        .send(
-            Address::new("shop", "stock", "socks"),
-            json(&RESTOCK, &Restock { quantity: 10 }),
-        )
-        .await
-        .unwrap();
-    harness.run_until_quiescent().await.unwrap();
+    let harness = shop();
+    restock(&harness, "socks", 10).await;
     assert_eq!(in_stock(&harness, "socks"), 10);
 
     add(&harness, "alice", "socks", 3).await;
     assert_eq!(in_stock(&harness, "socks"), 7, "reserved for alice");
     assert_eq!(
-        harness.runtime().pending_delayed_messages(),
+        harness.inner().runtime().pending_delayed_messages(),
         1,
         "her reservation's timeout"
     );
@@ -105,7 +83,7 @@ async fn reservations_hold_until_checkout_or_run_out() {
     assert_eq!(receipt.user, "alice");
     assert_eq!(receipt.items.get("socks"), Some(&3));
     assert_eq!(
-        harness.runtime().pending_delayed_messages(),
+        harness.inner().runtime().pending_delayed_messages(),
         0,
         "checkout cancelled the timeout"
     );
@@ -123,11 +101,8 @@ async fn reservations_hold_until_checkout_or_run_out() {
         7,
         "bob's reservation ran out and went back"
     );
-    assert!(
-        harness
-            .state(&Address::new("shop", "cart", "bob"), "basket")
-            .is_none()
-    );
+    let bob = Address::new(CART, "bob");
+    assert_eq!(harness.state(&bob, &BASKET).unwrap(), None);
 
     checkout(&harness, "bob").await;
     let receipt = receipts(&harness).pop().expect("bob's receipt");
@@ -136,18 +111,8 @@ async fn reservations_hold_until_checkout_or_run_out() {
 
 #[tokio::test(start_paused = true)]
 async fn adding_more_of_an_item_restarts_its_reservation() {
-    let harness = Harness::builder()
-        .service("shop/*", handler().into_service())
-        .egress(EGRESS)
-        .build()
-        .unwrap();
-    harness
-        .send(
-            Address::new("shop", "stock", "hat"),
-            json(&RESTOCK, &Restock { quantity: 5 }),
-        )
-        .await
-        .unwrap();
+    let harness = shop();
+    restock(&harness, "hat", 5).await;
     add(&harness, "carol", "hat", 1).await;
     harness
         .advance(RESERVATION_TIMEOUT - Duration::from_secs(60))

@@ -16,26 +16,8 @@ pub mod storage;
 pub mod types;
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use statefun_sdk::types::{BoxError, CustomType, JsonType};
-use statefun_sdk::{Context, EgressBuilder, Error, Message, RequestReplyHandler, TypeName};
-
-/// The playground's egress: a generic egress that files JSON records under topics, served
-/// by the playground image and by the reference runtime (`GET /<topic>` on port 8091).
-pub const PLAYGROUND_EGRESS: TypeName = TypeName::from_static("io.statefun.playground/egress");
-
-/// A record for [`PLAYGROUND_EGRESS`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EgressRecord {
-    /// The topic.
-    pub topic: String,
-    /// The text `GET /<topic>` answers.
-    pub payload: String,
-}
-
-/// `io.statefun.playground/EgressRecord`, the playground egress's record type.
-pub const EGRESS_RECORD: JsonType<EgressRecord> =
-    JsonType::new(TypeName::from_static("io.statefun.playground/EgressRecord"));
+use statefun_sdk::types::{BoxError, CustomType};
+use statefun_sdk::{Context, EgressMessage, Error, Message, RequestReplyHandler, TypeName};
 
 /// The topic every module writes what it did to, so that a test (or you) can see it.
 pub const LOG_TOPIC: &str = "log";
@@ -61,20 +43,15 @@ pub const TEXT: CustomType<String> = CustomType::new(
 /// The text of a message: `showcase/Text` from the ingress, or a built-in string from
 /// another function.
 pub fn text_of(message: &Message) -> Result<String, Error> {
-    if message.is(&TEXT) {
-        Ok(message.as_type(&TEXT)?)
-    } else {
-        Ok(message.as_string()?)
+    match message.try_as(&TEXT)? {
+        Some(text) => Ok(text),
+        None => Ok(message.as_string()?),
     }
 }
 
 /// Writes `line` to the playground egress topic `topic`.
 pub fn publish(ctx: &mut Context, topic: &str, line: impl Into<String>) -> Result<(), Error> {
-    let record = EgressRecord {
-        topic: topic.into(),
-        payload: line.into(),
-    };
-    ctx.send_egress(EgressBuilder::to(PLAYGROUND_EGRESS).value(&EGRESS_RECORD, &record)?);
+    ctx.send_egress(EgressMessage::playground(topic, line.into())?);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use statefun_sdk::types::StringType;
 use statefun_sdk::{
     CancellationToken, Context, Error, FunctionSpec, Message, MessageBuilder, TypeName,
 };
@@ -33,9 +34,7 @@ async fn ping(ctx: &mut Context, message: Message) -> Result<(), Error> {
 
 async fn pong(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let text = crate::text_of(&message)?;
-    if let Some(caller) = ctx.caller().cloned() {
-        ctx.send(MessageBuilder::to_address(caller).string(format!("pong: {text}")));
-    }
+    ctx.reply(&StringType, format!("pong: {text}"))?;
     Ok(())
 }
 

@@ -19,8 +19,11 @@ async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let user = ctx.address().id().to_owned();
     let line = match crate::text_of(&message)?.as_str() {
         "login" => {
-            let logins = ctx.storage().get(&LOGINS)?.unwrap_or(0) + 1;
-            ctx.storage().set(&LOGINS, logins)?;
+            let logins = ctx.storage().update(&LOGINS, |logins| {
+                let count = logins.unwrap_or(0) + 1;
+                *logins = Some(count);
+                count
+            })?;
             ctx.storage()
                 .set(&TOKEN, format!("{user}-session-{logins}"))?;
             format!("{user} logged in ({logins} times so far)")

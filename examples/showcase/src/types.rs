@@ -3,8 +3,11 @@
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use statefun_sdk::types::{BoxError, CustomType, JsonType, ProtobufType};
-use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName};
+use statefun_sdk::types::{
+    BoolType, BoxError, CustomType, DoubleType, FloatType, IntType, JsonType, LongType,
+    ProtobufType, StringType,
+};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName, dispatch};
 
 /// The function type of this module.
 pub const TYPES: TypeName = TypeName::from_static("showcase/types");
@@ -58,30 +61,20 @@ pub const RGB: CustomType<Rgb> =
     CustomType::new(TypeName::from_static("showcase/Rgb"), write_rgb, read_rgb);
 
 async fn describe(ctx: &mut Context, message: Message) -> Result<(), Error> {
-    let description = if message.is_int() {
-        format!("int {}", message.as_int()?)
-    } else if message.is_long() {
-        format!("long {}", message.as_long()?)
-    } else if message.is_bool() {
-        format!("bool {}", message.as_bool()?)
-    } else if message.is_float() {
-        format!("float {}", message.as_float()?)
-    } else if message.is_double() {
-        format!("double {}", message.as_double()?)
-    } else if message.is_string() {
-        format!("string {:?}", message.as_string()?)
-    } else if message.is(&USER_PROFILE) {
-        let user = message.as_type(&USER_PROFILE)?;
-        format!("user {} aged {}", user.name, user.age)
-    } else if message.is(&POINT) {
-        let point = message.as_type(&POINT)?;
-        format!("point ({}, {})", point.x, point.y)
-    } else if message.is(&RGB) {
-        let Rgb(r, g, b) = message.as_type(&RGB)?;
-        format!("colour #{r:02x}{g:02x}{b:02x}")
+    // One arm per type, the typename written once; any other type takes the `else` block.
+    let description = dispatch!(message, {
+        IntType => |n| format!("int {n}"),
+        LongType => |n| format!("long {n}"),
+        BoolType => |b| format!("bool {b}"),
+        FloatType => |x| format!("float {x}"),
+        DoubleType => |x| format!("double {x}"),
+        StringType => |text| format!("string {text:?}"),
+        USER_PROFILE => |user| format!("user {} aged {}", user.name, user.age),
+        POINT => |point| format!("point ({}, {})", point.x, point.y),
+        RGB => |Rgb(r, g, b)| format!("colour #{r:02x}{g:02x}{b:02x}"),
     } else {
         format!("something of type {}", message.typename())
-    };
+    })?;
     crate::log(ctx, description)
 }
 

@@ -2,31 +2,30 @@
 
 use std::time::Duration;
 
-use prost::Message as _;
 use showcase::async_work::QuoteService;
 use showcase::types::{POINT, Point, RGB, Rgb, USER_PROFILE, UserProfile};
-use statefun_runtime::Harness;
-use statefun_runtime::protocol::egress::{KafkaProducerRecord, KinesisEgressRecord};
-use statefun_runtime::protocol::{Address, TypedValue};
-use statefun_sdk::types::{IntType, Type};
+use statefun_sdk::{MessageBuilder, OutgoingMessage, TypeName};
+use statefun_testing::Harness;
 
-fn typed<T: Type>(ty: &T, value: &T::Value) -> TypedValue {
-    let mut bytes = Vec::new();
-    ty.serialize(value, &mut bytes).unwrap();
-    TypedValue::new(ty.typename().to_string(), bytes)
+/// A message for `showcase/<function>` instance `id`.
+fn to(function: &str, id: &str) -> MessageBuilder {
+    let function: TypeName = format!("showcase/{function}").parse().unwrap();
+    MessageBuilder::to(function, id)
 }
 
 /// Text as curl sends it through the playground ingress.
-fn text(value: &str) -> TypedValue {
-    typed(&showcase::TEXT, &value.to_owned())
+fn text(function: &str, id: &str, value: &str) -> OutgoingMessage {
+    to(function, id)
+        .value(&showcase::TEXT, &value.to_owned())
+        .unwrap()
 }
 
 /// The payloads of the playground egress records of `topic`.
 fn topic(harness: &Harness, topic: &str) -> Vec<String> {
     harness
-        .egress("io.statefun.playground/egress")
+        .playground_records()
+        .unwrap()
         .into_iter()
-        .map(|v| showcase::EGRESS_RECORD.deserialize(v.value).unwrap())
         .filter(|record| record.topic == topic)
         .map(|record| record.payload)
         .collect()
@@ -38,54 +37,41 @@ fn log(harness: &Harness) -> Vec<String> {
 
 async fn harness(quotes: QuoteService) -> Harness {
     Harness::builder()
-        .service("showcase/*", showcase::handler(quotes).into_service())
-        .egress("io.statefun.playground/egress")
+        .handler("showcase/*", showcase::handler(quotes))
+        .playground_egress()
         .egress("showcase/kafka")
         .egress("showcase/kinesis")
         .build()
         .unwrap()
 }
 
-async fn send(harness: &Harness, function: &str, id: &str, value: TypedValue) {
-    harness
-        .send(Address::new("showcase", function, id), value)
-        .await
-        .unwrap();
+async fn send(harness: &Harness, message: OutgoingMessage) {
+    harness.send(message).await.unwrap();
     harness.run_until_quiescent().await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
 async fn every_kind_of_type_is_recognised() {
     let harness = harness(QuoteService::default()).await;
-    send(&harness, "types", "a", typed(&IntType, &42)).await;
+    send(&harness, to("types", "a").int(42)).await;
+    let ann = UserProfile {
+        name: "Ann".into(),
+        age: 41,
+    };
     send(
         &harness,
-        "types",
-        "a",
-        typed(
-            &USER_PROFILE,
-            &UserProfile {
-                name: "Ann".into(),
-                age: 41,
-            },
-        ),
+        to("types", "a").value(&USER_PROFILE, &ann).unwrap(),
     )
     .await;
+    let point = Point { x: 3, y: -4 };
+    send(&harness, to("types", "a").value(&POINT, &point).unwrap()).await;
     send(
         &harness,
-        "types",
-        "a",
-        typed(&POINT, &Point { x: 3, y: -4 }),
+        to("types", "a").value(&RGB, &Rgb(255, 128, 0)).unwrap(),
     )
     .await;
-    send(&harness, "types", "a", typed(&RGB, &Rgb(255, 128, 0))).await;
-    send(
-        &harness,
-        "types",
-        "a",
-        TypedValue::new("other/Thing", vec![1]),
-    )
-    .await;
+    let other: TypeName = "other/Thing".parse().unwrap();
+    send(&harness, to("types", "a").raw(other, vec![1])).await;
     assert_eq!(
         log(&harness),
         [
@@ -101,15 +87,15 @@ async fn every_kind_of_type_is_recognised() {
 #[tokio::test(start_paused = true)]
 async fn ping_pong_and_a_cancellable_reminder() {
     let harness = harness(QuoteService::default()).await;
-    send(&harness, "ping", "alice", text("hello")).await;
+    send(&harness, text("ping", "alice", "hello")).await;
     assert_eq!(
         log(&harness),
         [r#"showcase/pong/alice answered "pong: hello""#]
     );
 
-    send(&harness, "reminder", "r1", text("remind me")).await;
-    send(&harness, "reminder", "r2", text("remind me")).await;
-    send(&harness, "reminder", "r2", text("never mind")).await;
+    send(&harness, text("reminder", "r1", "remind me")).await;
+    send(&harness, text("reminder", "r2", "remind me")).await;
+    send(&harness, text("reminder", "r2", "never mind")).await;
     harness.advance(Duration::from_secs(59)).await.unwrap();
     assert_eq!(log(&harness).len(), 1, "not yet");
     harness.advance(Duration::from_secs(2)).await.unwrap();
@@ -119,26 +105,23 @@ async fn ping_pong_and_a_cancellable_reminder() {
 #[tokio::test(start_paused = true)]
 async fn one_message_reaches_a_generic_a_kafka_and_a_kinesis_egress() {
     let harness = harness(QuoteService::default()).await;
-    send(&harness, "egress", "u1", text("signed up")).await;
+    send(&harness, text("egress", "u1", "signed up")).await;
     assert_eq!(topic(&harness, "audit"), ["u1: signed up"]);
-    let kafka = harness.egress("showcase/kafka").remove(0);
-    assert_eq!(
-        kafka.typename,
-        "type.googleapis.com/io.statefun.sdk.egress.KafkaProducerRecord"
-    );
-    let record = KafkaProducerRecord::decode(kafka.value).unwrap();
+    let kafka = harness.kafka_records("showcase/kafka").unwrap().remove(0);
     assert_eq!(
         (
-            record.topic.as_str(),
-            record.key.as_str(),
-            &record.value_bytes[..]
+            kafka.topic.as_str(),
+            kafka.key.as_deref(),
+            kafka.value_str().unwrap()
         ),
-        ("events", "u1", &b"signed up"[..])
+        ("events", Some("u1"), "signed up")
     );
-    let kinesis = harness.egress("showcase/kinesis").remove(0);
-    let record = KinesisEgressRecord::decode(kinesis.value).unwrap();
+    let kinesis = harness
+        .kinesis_records("showcase/kinesis")
+        .unwrap()
+        .remove(0);
     assert_eq!(
-        (record.stream.as_str(), record.partition_key.as_str()),
+        (kinesis.stream.as_str(), kinesis.partition_key.as_str()),
         ("events", "u1")
     );
 }
@@ -146,14 +129,14 @@ async fn one_message_reaches_a_generic_a_kafka_and_a_kinesis_egress() {
 #[tokio::test(start_paused = true)]
 async fn a_session_expires_an_hour_after_its_last_use_while_the_count_stays() {
     let harness = harness(QuoteService::default()).await;
-    send(&harness, "session", "sam", text("login")).await;
+    send(&harness, text("session", "sam", "login")).await;
     harness.advance(Duration::from_secs(50 * 60)).await.unwrap();
-    send(&harness, "session", "sam", text("whoami")).await;
+    send(&harness, text("session", "sam", "whoami")).await;
     harness.advance(Duration::from_secs(50 * 60)).await.unwrap();
-    send(&harness, "session", "sam", text("whoami")).await;
+    send(&harness, text("session", "sam", "whoami")).await;
     harness.advance(Duration::from_secs(61 * 60)).await.unwrap();
-    send(&harness, "session", "sam", text("whoami")).await;
-    send(&harness, "session", "sam", text("login")).await;
+    send(&harness, text("session", "sam", "whoami")).await;
+    send(&harness, text("session", "sam", "login")).await;
     assert_eq!(
         log(&harness),
         [
@@ -171,10 +154,10 @@ async fn a_function_awaits_a_shared_service() {
     let quotes = QuoteService::default();
     quotes.set_price("coffee", 2.5).await;
     let harness = harness(quotes.clone()).await;
-    send(&harness, "quote", "coffee", text("?")).await;
+    send(&harness, text("quote", "coffee", "?")).await;
     quotes.set_price("coffee", 3.0).await;
-    send(&harness, "quote", "coffee", text("?")).await;
-    send(&harness, "quote", "tea", text("?")).await;
+    send(&harness, text("quote", "coffee", "?")).await;
+    send(&harness, text("quote", "tea", "?")).await;
     assert_eq!(
         log(&harness),
         ["coffee: 2.5", "coffee: 3 (was 2.5)", "tea: no price"]

@@ -14,14 +14,23 @@ pub(crate) enum Repr {
         #[source]
         source: std::io::Error,
     },
-    #[error("module.yaml is not valid YAML: {0}")]
-    Yaml(#[source] serde_yaml_ng::Error),
-    #[error("module.yaml document {document}{}: {problem}", kind.as_deref().map(|kind| format!(" (kind `{kind}`)")).unwrap_or_default())]
+    #[error("{origin} is not valid YAML: {source}")]
+    Yaml {
+        origin: Origin,
+        #[source]
+        source: serde_yaml_ng::Error,
+    },
+    #[error("{origin} document {document}{}: {problem}", kind.as_deref().map(|kind| format!(" (kind `{kind}`)")).unwrap_or_default())]
     Document {
+        origin: Origin,
         document: usize,
         kind: Option<String>,
         problem: String,
     },
+    #[error(
+        "{origin} declares no component (no `kind`/`spec` document): is it the module you meant?"
+    )]
+    Empty { origin: Origin },
     #[error("{0}")]
     Invalid(String),
     #[error("cannot listen on {address}: {source}")]
@@ -30,6 +39,24 @@ pub(crate) enum Repr {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Where a module's text came from, as errors name it.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// Text given to `ModuleConfig::parse`.
+    Text,
+    /// The file `ModuleConfig::load` read.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Text => f.write_str("the module"),
+            Origin::File(path) => write!(f, "the module file `{}`", path.display()),
+        }
+    }
 }
 
 impl ConfigError {

@@ -12,6 +12,7 @@
 
 mod duration;
 mod error;
+mod keys;
 mod module;
 
 pub use error::ConfigError;

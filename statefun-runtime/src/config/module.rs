@@ -5,7 +5,8 @@ use serde::Deserialize;
 use serde_yaml_ng::{Mapping, Value};
 
 use super::duration::parse_duration;
-use super::error::{ConfigError, Repr};
+use super::error::{ConfigError, Origin, Repr};
+use super::keys::{self, KnownKeys};
 use crate::egress::RecordFormat;
 use crate::transport::{HttpTransport, HttpTransportConfig, UrlTemplate};
 use crate::{Endpoint, FunctionSelector};
@@ -108,6 +109,9 @@ pub enum EgressConfig {
         port: u16,
         /// `topics`.
         topics: Vec<String>,
+        /// `maxBytesPerTopic`, this runtime's own key (the playground image ignores it):
+        /// the unread payload bytes each topic keeps at most; 64 MiB by default.
+        max_bytes_per_topic: usize,
     },
     /// A Kafka or Kinesis egress, whose records are checked and logged.
     Logged {
@@ -119,37 +123,67 @@ pub enum EgressConfig {
 }
 
 impl ModuleConfig {
-    /// Reads the module file at `path`.
+    /// Reads the module file at `path`; errors name it. A file without any component
+    /// (empty, or only comments) is an error: it is most likely not the file meant.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| Repr::Read {
             path: PathBuf::from(path),
             source,
         })?;
-        Self::parse(&text)
+        let origin = Origin::File(PathBuf::from(path));
+        let (module, components) = Self::parse_from(&text, &origin)?;
+        if components == 0 {
+            return Err(Repr::Empty { origin }.into());
+        }
+        Ok(module)
     }
 
     /// Parses the text of a module file: YAML documents of `kind` and `spec`.
+    ///
+    /// A key a document does not know is an error when it looks like a typo of one it
+    /// knows (with a "did you mean"), and is otherwise ignored with a warning, as StateFun
+    /// ignores unknown keys.
     pub fn parse(yaml: &str) -> Result<Self, ConfigError> {
+        Self::parse_from(yaml, &Origin::Text).map(|(module, _)| module)
+    }
+
+    /// The module and how many components it declares.
+    fn parse_from(yaml: &str, origin: &Origin) -> Result<(Self, usize), ConfigError> {
         let mut module = Self::default();
+        let mut components = 0;
+        // Which document declared each endpoint selector: a second one is an error.
+        let mut selectors: Vec<(FunctionSelector, usize)> = Vec::new();
+        let document_error = |document: usize, kind: Option<&str>, problem: String| {
+            ConfigError::from(Repr::Document {
+                origin: origin.clone(),
+                document,
+                kind: kind.map(str::to_owned),
+                problem,
+            })
+        };
         for (index, document) in serde_yaml_ng::Deserializer::from_str(yaml).enumerate() {
-            let value = Value::deserialize(document).map_err(Repr::Yaml)?;
+            let value = Value::deserialize(document).map_err(|source| Repr::Yaml {
+                origin: origin.clone(),
+                source,
+            })?;
             let number = index + 1;
             if value.is_null() {
                 continue;
             }
+            components += 1;
             let Some(root) = value.as_mapping() else {
                 return Err(document_error(
                     number,
                     None,
-                    "expected a mapping with `kind` and `spec`",
+                    "expected a mapping with `kind` and `spec`".into(),
                 ));
             };
             if root.contains_key("version") || root.contains_key("module") {
                 return Err(document_error(
                     number,
                     None,
-                    "the pre-3.1 `version`/`module` format is not supported; write one `kind`/`spec` document per component",
+                    "the pre-3.1 `version`/`module` format is not supported; write one `kind`/`spec` document per component".into(),
                 ));
             }
             let kind = match root.get("kind") {
@@ -158,7 +192,7 @@ impl ModuleConfig {
                     return Err(document_error(
                         number,
                         None,
-                        "`kind` is missing or not a string",
+                        "`kind` is missing or not a string".into(),
                     ));
                 }
             };
@@ -170,11 +204,12 @@ impl ModuleConfig {
                     return Err(document_error(
                         number,
                         Some(&kind),
-                        "`spec` is not a mapping",
+                        "`spec` is not a mapping".into(),
                     ));
                 }
             };
-            module
+            let endpoints_before = module.endpoints.len();
+            let warnings = module
                 .add(
                     &kind,
                     Spec {
@@ -183,14 +218,45 @@ impl ModuleConfig {
                     },
                 )
                 .map_err(|problem| document_error(number, Some(&kind), problem))?;
+            for warning in warnings {
+                tracing::warn!("{origin} document {number} (kind `{kind}`): {warning}");
+            }
+            if let Some(endpoint) = module.endpoints.get(endpoints_before) {
+                if let Some((_, first)) = selectors
+                    .iter()
+                    .find(|(selector, _)| *selector == endpoint.functions)
+                {
+                    return Err(document_error(
+                        number,
+                        Some(&kind),
+                        format!(
+                            "`spec.functions` is `{}`, as in document {first}: one endpoint per selector",
+                            endpoint.functions
+                        ),
+                    ));
+                }
+                selectors.push((endpoint.functions.clone(), number));
+            }
         }
-        Ok(module)
+        Ok((module, components))
     }
 
-    fn add(&mut self, kind: &str, spec: Spec<'_>) -> Result<(), String> {
+    /// Adds the component; returns warnings about keys it ignored.
+    fn add(&mut self, kind: &str, spec: Spec<'_>) -> Result<Vec<String>, String> {
+        let known = match kind {
+            ENDPOINT_V2 => Some(keys::ENDPOINT_V2),
+            ENDPOINT_V1 => Some(keys::ENDPOINT_V1),
+            PLAYGROUND_INGRESS => Some(keys::PLAYGROUND_INGRESS),
+            PLAYGROUND_EGRESS => Some(keys::PLAYGROUND_EGRESS),
+            _ => None,
+        };
+        let mut warnings = match known {
+            Some(known) => spec.unknown_keys(known)?,
+            None => Vec::new(),
+        };
         match kind {
-            ENDPOINT_V2 => self.endpoints.push(endpoint(&spec, false)?),
-            ENDPOINT_V1 => self.endpoints.push(endpoint(&spec, true)?),
+            ENDPOINT_V2 => self.endpoints.push(endpoint(&spec, false, &mut warnings)?),
+            ENDPOINT_V1 => self.endpoints.push(endpoint(&spec, true, &mut warnings)?),
             PLAYGROUND_INGRESS => self
                 .ingresses
                 .push(IngressConfig::Playground { port: spec.port()? }),
@@ -205,9 +271,22 @@ impl ModuleConfig {
                         )),
                     })
                     .collect::<Result<_, _>>()?;
+                let max_bytes_per_topic = match spec.integer("maxBytesPerTopic")? {
+                    None => crate::playground::DEFAULT_TOPIC_MAX_BYTES,
+                    Some(bytes) => usize::try_from(bytes)
+                        .ok()
+                        .filter(|bytes| *bytes > 0)
+                        .ok_or_else(|| {
+                            format!(
+                                "{} is {bytes}, expected a number of bytes greater than 0",
+                                spec.key("maxBytesPerTopic")
+                            )
+                        })?,
+                };
                 self.egresses.push(EgressConfig::Playground {
                     port: spec.port()?,
                     topics,
+                    max_bytes_per_topic,
                 });
             }
             KAFKA_INGRESS | KINESIS_INGRESS => self.ingresses.push(IngressConfig::NotRun {
@@ -228,17 +307,8 @@ impl ModuleConfig {
                 ));
             }
         }
-        Ok(())
+        Ok(warnings)
     }
-}
-
-fn document_error(document: usize, kind: Option<&str>, problem: impl Into<String>) -> ConfigError {
-    Repr::Document {
-        document,
-        kind: kind.map(str::to_owned),
-        problem: problem.into(),
-    }
-    .into()
 }
 
 fn component_id(spec: &Spec<'_>) -> Result<String, String> {
@@ -248,7 +318,11 @@ fn component_id(spec: &Spec<'_>) -> Result<String, String> {
     Ok(id)
 }
 
-fn endpoint(spec: &Spec<'_>, v1: bool) -> Result<EndpointConfig, String> {
+fn endpoint(
+    spec: &Spec<'_>,
+    v1: bool,
+    warnings: &mut Vec<String>,
+) -> Result<EndpointConfig, String> {
     let functions = spec
         .required_string("functions")?
         .parse::<FunctionSelector>()
@@ -266,11 +340,19 @@ fn endpoint(spec: &Spec<'_>, v1: bool) -> Result<EndpointConfig, String> {
     };
     let mut http = HttpTransportConfig::default();
     let (call, transport) = if v1 {
-        let (call, connect) = okhttp_timeouts(spec.mapping("timeouts")?.as_ref())?;
+        let timeouts = spec.mapping("timeouts")?;
+        if let Some(timeouts) = &timeouts {
+            warnings.extend(timeouts.unknown_keys(keys::TIMEOUTS)?);
+        }
+        let (call, connect) = okhttp_timeouts(timeouts.as_ref())?;
         http.connect = connect;
         (call, no_transport)
     } else {
         let transport = spec.mapping("transport")?.unwrap_or(no_transport);
+        warnings.extend(transport.unknown_keys(keys::TRANSPORT)?);
+        if let Some(timeouts) = transport.mapping("timeouts")? {
+            warnings.extend(timeouts.unknown_keys(keys::TIMEOUTS)?);
+        }
         let (call, connect) = match transport.string("type")?.as_deref() {
             None | Some(ASYNC_TRANSPORT) => match transport.mapping("timeouts")? {
                 // As in StateFun, the compatibility block wins, with its own defaults.
@@ -318,8 +400,9 @@ fn finish_endpoint(
             .map_err(|_| "`spec.transport.pool_size` is negative".to_owned())?;
     }
     if let Some(limit) = transport.integer("payload_max_bytes")? {
-        http.payload_max_bytes = usize::try_from(limit)
-            .map_err(|_| "`spec.transport.payload_max_bytes` is negative".to_owned())?;
+        http.payload_max_bytes = usize::try_from(limit).ok().filter(|limit| *limit > 0).ok_or_else(|| {
+            format!("`spec.transport.payload_max_bytes` is {limit}, expected a number of bytes greater than 0")
+        })?;
     }
     http.trust_cacerts = transport.string("trust_cacerts")?.map(file_path);
     match (
@@ -340,6 +423,11 @@ fn finish_endpoint(
     }
     if call.is_zero() {
         return Err("the call timeout must be greater than 0".into());
+    }
+    if http.connect.is_zero() {
+        return Err(
+            "the connect timeout must be greater than 0: no connection could ever be made".into(),
+        );
     }
     Ok(EndpointConfig {
         functions,
@@ -371,7 +459,12 @@ fn okhttp_timeouts(timeouts: Option<&Spec<'_>>) -> Result<(Duration, Duration), 
         .duration("connect")?
         .unwrap_or(Duration::from_secs(10));
     for key in ["read", "write"] {
-        timeouts.duration(key)?;
+        if timeouts
+            .duration(key)?
+            .is_some_and(|timeout| timeout.is_zero())
+        {
+            return Err(format!("{} must be greater than 0", timeouts.key(key)));
+        }
     }
     if connect > call {
         return Err(format!(
@@ -391,6 +484,37 @@ struct Spec<'a> {
 impl<'a> Spec<'a> {
     fn key(&self, key: &str) -> String {
         format!("`{}.{key}`", self.prefix)
+    }
+
+    /// Keys of this mapping not in `known`: an error for one that looks like a typo of a
+    /// known key, a warning for any other.
+    fn unknown_keys(&self, known: KnownKeys) -> Result<Vec<String>, String> {
+        let mut warnings = Vec::new();
+        for key in self.map.keys() {
+            let Some(key) = key.as_str() else {
+                return Err(format!(
+                    "`{}` has the key {key:?}, expected text",
+                    self.prefix
+                ));
+            };
+            if known.contains(&key) {
+                continue;
+            }
+            match keys::closest(key, known) {
+                Some(meant) => {
+                    return Err(format!(
+                        "{} is not a key here; did you mean `{meant}`?",
+                        self.key(key)
+                    ));
+                }
+                None => warnings.push(format!(
+                    "{} is not a key this runtime knows, ignored (known: {})",
+                    self.key(key),
+                    known.join(", ")
+                )),
+            }
+        }
+        Ok(warnings)
     }
 
     fn string(&self, key: &str) -> Result<Option<String>, String> {
@@ -550,5 +674,119 @@ mod tests {
                 format: RecordFormat::Kinesis
             }]
         );
+    }
+
+    #[test]
+    fn a_typo_in_a_key_says_what_was_meant() {
+        let error = ModuleConfig::parse(
+            "kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTempalte: http://f/x\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains(
+                "`spec.urlPathTempalte` is not a key here; did you mean `urlPathTemplate`?"
+            ),
+            "{error}"
+        );
+        let error = endpoint_of("  transport:\n    conect: 1s\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("did you mean `connect`"), "{error}");
+        // A key nothing resembles is ignored, as StateFun ignores unknown keys.
+        assert!(endpoint_of("  description: the greeter\n").is_ok());
+    }
+
+    #[test]
+    fn two_endpoints_for_one_selector_are_an_error() {
+        let endpoint = "kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTemplate: http://f/x\n";
+        let error = ModuleConfig::parse(&format!("{endpoint}---\n{endpoint}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("document 2") && error.contains("as in document 1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn zero_limits_and_impossible_ports_are_errors() {
+        for (spec, named) in [
+            (
+                "  transport:\n    connect: 0\n",
+                "connect timeout must be greater than 0",
+            ),
+            (
+                "  transport:\n    payload_max_bytes: 0\n",
+                "`spec.transport.payload_max_bytes` is 0",
+            ),
+            (
+                "  transport:\n    payload_max_bytes: -1\n",
+                "`spec.transport.payload_max_bytes` is -1",
+            ),
+            (
+                "  transport:\n    type: io.statefun.transports.v1/okhttp\n    timeouts:\n      read: 0\n",
+                "`spec.transport.timeouts.read` must be greater than 0",
+            ),
+        ] {
+            let error = endpoint_of(spec).unwrap_err().to_string();
+            assert!(error.contains(named), "{spec}: {error}");
+        }
+        let error = ModuleConfig::parse(
+            "kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTemplate: http://127.0.0.1:99999/statefun\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("`spec.urlPathTemplate`") && error.contains("`99999` is not a TCP port"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_loaded_and_an_empty_file_is_refused() {
+        let directory =
+            std::env::temp_dir().join(format!("statefun-config-{}", std::process::id()));
+        std::fs::create_dir_all(&directory).unwrap();
+        let bad = directory.join("functions.yaml");
+        std::fs::write(
+            &bad,
+            "kind: io.statefun.playground.v1/ingress\nspec:\n  port: 99999\n",
+        )
+        .unwrap();
+        let error = ModuleConfig::load(&bad).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("the module file `{}` document 1", bad.display())),
+            "{error}"
+        );
+        let empty = directory.join("empty.yaml");
+        std::fs::write(&empty, "# nothing yet\n").unwrap();
+        let error = ModuleConfig::load(&empty).unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("`{}` declares no component", empty.display())),
+            "{error}"
+        );
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn playground_topics_are_bounded_by_bytes() {
+        let module = ModuleConfig::parse(
+            "kind: io.statefun.playground.v1/egress\nspec:\n  port: 0\n  topics: [a]\n  maxBytesPerTopic: 1024\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            module.egresses[0],
+            EgressConfig::Playground {
+                max_bytes_per_topic: 1024,
+                ..
+            }
+        ));
+        let error = ModuleConfig::parse(
+            "kind: io.statefun.playground.v1/egress\nspec:\n  port: 0\n  maxBytesPerTopic: 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("`spec.maxBytesPerTopic` is 0"), "{error}");
     }
 }

@@ -31,6 +31,8 @@ pub(super) struct Call {
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
     pub invocations_at: usize,
+    /// When the request was made, for the call's latency.
+    pub sent: Instant,
 }
 
 impl Call {
@@ -80,9 +82,10 @@ async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<An
             Ok(response) => return Ok(response),
             Err(cause) => cause,
         };
+        call.endpoint.attempt_failures.record(&call.target, &cause);
         let backoff = FIRST_BACKOFF.saturating_mul(1 << (attempts - 1).min(20));
         let left = deadline.saturating_duration_since(Instant::now());
-        if left < backoff + MIN_ATTEMPT {
+        if left < backoff + MIN_ATTEMPT || attempts >= call.endpoint.max_attempts {
             return Err(Repr::CallFailed {
                 address: call.target.to_address(),
                 attempts,
@@ -188,6 +191,7 @@ mod tests {
                 endpoint: Arc::new(endpoint),
                 request: Bytes::new(),
                 invocations_at: 0,
+                sent: Instant::now(),
             };
             let timer = tokio::time::sleep(Duration::ZERO);
             tokio::pin!(timer);
@@ -200,5 +204,26 @@ mod tests {
                 "{cause}"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_attempts_gives_up_with_budget_left() {
+        let endpoint = Endpoint::new(Panicking { in_future: true }).max_attempts(1);
+        let call = Call {
+            target: AddressKey::from(&Address::new("ns", "fn", "id")),
+            endpoint: Arc::new(endpoint),
+            request: Bytes::new(),
+            invocations_at: 0,
+            sent: Instant::now(),
+        };
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let error = call_with_retries(&call, timer.as_mut()).await.unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("calling ns/fn/id failed 1 time(s)"),
+            "{error}"
+        );
     }
 }

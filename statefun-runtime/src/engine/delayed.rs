@@ -79,6 +79,22 @@ impl DelayedMessages {
         self.by_time.keys().next().map(|(at, _)| *at)
     }
 
+    /// The pending messages `address` sent or will receive, with when each is due.
+    pub fn involving<'a>(
+        &'a self,
+        address: &'a AddressKey,
+    ) -> impl Iterator<Item = (Instant, &'a DelayedMessage)> + 'a {
+        self.by_time
+            .iter()
+            .filter(move |(_, message)| message.sender == *address || message.target == *address)
+            .map(|((at, _), message)| (*at, message))
+    }
+
+    /// Every pending message.
+    pub fn messages(&self) -> impl Iterator<Item = &DelayedMessage> {
+        self.by_time.values()
+    }
+
     pub fn len(&self) -> usize {
         self.by_time.len()
     }

@@ -3,6 +3,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::observe::AttemptFailures;
 use crate::transport::{FunctionTransport, HttpTransport, ServiceTransport};
 
 /// The default call budget: StateFun's async transport gives a call 2 minutes, all
@@ -33,6 +34,10 @@ pub struct Endpoint {
     pub(crate) transport: Transport,
     pub(crate) max_num_batch_requests: usize,
     pub(crate) call_budget: Duration,
+    /// At most this many attempts per call; `u32::MAX` leaves it to the budget.
+    pub(crate) max_attempts: u32,
+    /// Shared by the clones of this endpoint, as the routes share it.
+    pub(crate) attempt_failures: Arc<AttemptFailures>,
 }
 
 /// The engine calls its own HTTP transport directly: through `dyn FunctionTransport` every
@@ -60,6 +65,8 @@ impl Endpoint {
             transport: Transport::new(transport),
             max_num_batch_requests: DEFAULT_MAX_NUM_BATCH_REQUESTS,
             call_budget: DEFAULT_CALL_BUDGET,
+            max_attempts: u32::MAX,
+            attempt_failures: Arc::default(),
         }
     }
 
@@ -83,6 +90,23 @@ impl Endpoint {
         self
     }
 
+    /// Gives up a call after `attempts` failed attempts (at least 1), even with budget
+    /// left. StateFun has no such limit, so the default is none; a test of a function
+    /// that fails deterministically sets 1, to see its failure once instead of once per
+    /// retry.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// How the transport is described to people: its kind and, over HTTP, the URL template.
+    pub(crate) fn transport_description(&self) -> (&'static str, Option<String>) {
+        match &self.transport {
+            Transport::Http(http) => ("http", Some(http.template().to_string())),
+            Transport::Other(_) => ("in-process", None),
+        }
+    }
+
     /// The backlog limit, if there is one.
     pub fn max_backlog(&self) -> Option<usize> {
         (self.max_num_batch_requests > 0).then_some(self.max_num_batch_requests)
@@ -94,6 +118,7 @@ impl fmt::Debug for Endpoint {
         f.debug_struct("Endpoint")
             .field("max_num_batch_requests", &self.max_num_batch_requests)
             .field("call_budget", &self.call_budget)
+            .field("max_attempts", &self.max_attempts)
             .finish_non_exhaustive()
     }
 }

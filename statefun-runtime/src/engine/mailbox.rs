@@ -99,6 +99,7 @@ impl Engine {
         call: &Call,
         context: IncompleteInvocationContext,
     ) -> Result<(), Error> {
+        self.observe.incomplete(call, Instant::now());
         let target = &call.target;
         let Some(mailbox) = self.mailboxes.get_mut(target) else {
             return Ok(());
@@ -146,6 +147,11 @@ impl Engine {
         let target = &call.target;
         let now = Instant::now();
         let plan = self.check_response(target, &mut effects, now)?;
+        let targets = effects
+            .messages
+            .iter_mut()
+            .filter_map(|m| m.target.as_ref());
+        self.observe.answered(call, targets, now);
         self.apply(shared, target, effects.body, effects.messages, plan, now);
         if let Some(delivered) = &mut self.delivered {
             let invocations = InvocationBatchRequest::decode(call.invocations())
@@ -251,5 +257,6 @@ fn send_batch(
         endpoint: Arc::clone(&mailbox.endpoint),
         request: Bytes::from(request),
         invocations_at,
+        sent: now,
     });
 }

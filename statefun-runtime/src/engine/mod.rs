@@ -9,7 +9,9 @@ mod decode;
 mod delayed;
 mod encode;
 mod endpoint;
+mod inspect;
 mod mailbox;
+mod observe;
 mod response;
 mod routes;
 mod state;
@@ -25,6 +27,8 @@ use tokio::time::Instant;
 #[cfg(feature = "fuzzing")]
 pub use decode::oracle::from_function_reads_as_prost;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
+pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
+pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
@@ -36,6 +40,7 @@ use decode::Answer;
 use delayed::DelayedMessages;
 use encode::InvocationEntry;
 use mailbox::Mailbox;
+use observe::Observer;
 use routes::Routes;
 use state::StateStore;
 
@@ -94,6 +99,7 @@ impl RuntimeBuilder {
                 start: Vec::new(),
                 states_scratch: Vec::new(),
                 entries_scratch: Vec::new(),
+                observe: Observer::default(),
             }),
             changed: Notify::new(),
             timer_wake: Arc::clone(&timer_wake),
@@ -173,6 +179,7 @@ pub(crate) struct Engine {
     /// Buffers reused by every request, for its state and invocation entries.
     states_scratch: Vec<u8>,
     entries_scratch: Vec<u8>,
+    observe: Observer,
 }
 
 impl Runtime {
@@ -328,10 +335,12 @@ impl Shared {
             Ok(Answer::Effects(effects)) => engine.apply_and_continue(self, &call, effects),
         };
         if let Err(failure) = result {
+            engine.observe.failed(&call, &failure);
             tracing::error!("{failure}");
             engine.failure = Some(failure);
             engine.wake_waiters = true;
         }
+        engine.observe.keep(call);
         let next = engine.start.pop();
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);

@@ -53,7 +53,9 @@ impl Engine {
                 .target
                 .as_ref()
                 .ok_or_else(|| malformed("a message target"))?;
-            message.endpoint = Some(Arc::clone(self.routes.find(target)?));
+            let endpoint = self.routes.find(target);
+            let endpoint = endpoint.map_err(|e| e.sent_by(&sender.to_address()))?;
+            message.endpoint = Some(Arc::clone(endpoint));
         }
 
         // Tokens are checked in list order, so "schedule t, cancel t, schedule t" is valid.
@@ -85,7 +87,8 @@ impl Engine {
                 })
             })?;
             let target = AddressKey::from(&target);
-            let endpoint = Arc::clone(self.routes.find(&target)?);
+            let endpoint = self.routes.find(&target);
+            let endpoint = Arc::clone(endpoint.map_err(|e| e.sent_by(&sender.to_address()))?);
             let token = (!token.is_empty()).then_some(token);
             if let Some(token) = &token {
                 let pending = added.contains(token)

@@ -26,6 +26,25 @@ impl Routes {
         }
     }
 
+    /// Every entry, as its selector's text (`namespace/name` or `namespace/*`).
+    pub fn entries(&self) -> impl Iterator<Item = (String, &Arc<Endpoint>)> {
+        let exact = self.exact.iter().map(|(namespace, name, endpoint)| {
+            let selector = format!(
+                "{}/{}",
+                String::from_utf8_lossy(namespace),
+                String::from_utf8_lossy(name)
+            );
+            (selector, endpoint)
+        });
+        let namespaces = self.namespaces.iter().map(|(namespace, endpoint)| {
+            (
+                format!("{}/*", String::from_utf8_lossy(namespace)),
+                endpoint,
+            )
+        });
+        exact.chain(namespaces)
+    }
+
     /// The endpoint serving `target`'s function type: an exact `ns/name` entry wins over `ns/*`.
     pub fn find(&self, target: &AddressKey) -> Result<&Arc<Endpoint>, Error> {
         let [namespace, name, _] = target.parts_bytes();

@@ -276,6 +276,11 @@ impl StateStore {
             .collect()
     }
 
+    /// Every address that holds a value (live or not yet dropped).
+    pub fn addresses(&self) -> impl Iterator<Item = &AddressKey> {
+        self.values.keys()
+    }
+
     /// The specs registered for `function_type`, by state name.
     pub fn specs(&self, function_type: &FunctionType) -> BTreeMap<String, StateSpec> {
         self.specs

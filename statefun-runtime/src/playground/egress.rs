@@ -15,6 +15,8 @@ pub const EGRESS_ID: &str = "io.statefun.playground/egress";
 pub const EGRESS_RECORD_TYPENAME: &str = "io.statefun.playground/EgressRecord";
 /// Each topic keeps at most this many unread messages; newer ones are dropped with a log line.
 const TOPIC_CAPACITY: usize = 1 << 20;
+/// The default bound of a topic's unread payload bytes: 64 MiB.
+pub const DEFAULT_TOPIC_MAX_BYTES: usize = 64 * 1024 * 1024;
 
 /// The playground egress: one in-memory queue per declared topic, read over HTTP with
 /// `GET /<topic>`. Clones share the queues.
@@ -32,9 +34,20 @@ const TOPIC_CAPACITY: usize = 1 << 20;
 /// assert_eq!(egress.pop("greetings"), TopicRead::Empty);
 /// assert_eq!(egress.pop("other"), TopicRead::Undeclared);
 /// ```
+///
+/// Each topic keeps at most 2²⁰ unread messages, as the playground, and at most
+/// [`max_bytes_per_topic`](Self::max_bytes_per_topic) bytes of them (64 MiB by default);
+/// a message that does not fit is dropped with a log line.
 #[derive(Debug, Clone)]
 pub struct PlaygroundEgress {
-    topics: Arc<Mutex<HashMap<String, VecDeque<Bytes>>>>,
+    topics: Arc<Mutex<HashMap<String, Topic>>>,
+    max_bytes: usize,
+}
+
+#[derive(Debug, Default)]
+struct Topic {
+    unread: VecDeque<Bytes>,
+    bytes: usize,
 }
 
 /// What reading a topic gives.
@@ -53,24 +66,69 @@ impl PlaygroundEgress {
     pub fn new(topics: impl IntoIterator<Item = String>) -> Self {
         let topics = topics
             .into_iter()
-            .map(|topic| (topic, VecDeque::new()))
+            .map(|topic| (topic, Topic::default()))
             .collect();
         Self {
             topics: Arc::new(Mutex::new(topics)),
+            max_bytes: DEFAULT_TOPIC_MAX_BYTES,
         }
+    }
+
+    /// Bounds each topic's unread messages to `bytes` in all (payload bytes).
+    pub fn max_bytes_per_topic(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
+        self
     }
 
     /// Takes the oldest unread message of `topic`.
     pub fn pop(&self, topic: &str) -> TopicRead {
         match self.lock().get_mut(topic) {
             None => TopicRead::Undeclared,
-            Some(queue) => queue
-                .pop_front()
+            Some(topic) => match topic.unread.pop_front() {
+                None => TopicRead::Empty,
+                Some(message) => {
+                    topic.bytes -= message.len();
+                    TopicRead::Message(message)
+                }
+            },
+        }
+    }
+
+    /// The oldest unread message of `topic`, left in place.
+    pub fn peek(&self, topic: &str) -> TopicRead {
+        match self.lock().get(topic) {
+            None => TopicRead::Undeclared,
+            Some(topic) => topic
+                .unread
+                .front()
+                .cloned()
                 .map_or(TopicRead::Empty, TopicRead::Message),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Bytes>>> {
+    /// The length of `topic` and up to `limit` of its oldest messages, consuming nothing;
+    /// `None` for an undeclared topic.
+    pub fn peek_oldest(&self, topic: &str, limit: usize) -> Option<(usize, Vec<Bytes>)> {
+        let topics = self.lock();
+        let queue = topics.get(topic)?;
+        Some((
+            queue.unread.len(),
+            queue.unread.iter().take(limit).cloned().collect(),
+        ))
+    }
+
+    /// Every declared topic and how many unread messages it holds, by name.
+    pub fn topic_lengths(&self) -> Vec<(String, usize)> {
+        let mut lengths: Vec<_> = self
+            .lock()
+            .iter()
+            .map(|(topic, queue)| (topic.clone(), queue.unread.len()))
+            .collect();
+        lengths.sort();
+        lengths
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
         self.topics.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -105,17 +163,26 @@ impl EgressSink for PlaygroundEgress {
             return;
         };
         if let Some(queue) = self.lock().get_mut(&topic) {
-            if queue.len() >= TOPIC_CAPACITY {
-                tracing::info!(%topic, %payload, "dropping a message: the topic's queue is full");
+            if queue.unread.len() >= TOPIC_CAPACITY {
+                tracing::info!(%topic, "dropping a message: the topic holds {TOPIC_CAPACITY} unread messages");
+            } else if queue.bytes.saturating_add(payload.len()) > self.max_bytes {
+                tracing::info!(
+                    %topic,
+                    "dropping a message of {} bytes: the topic's unread messages would exceed {} bytes",
+                    payload.len(),
+                    self.max_bytes
+                );
             } else {
-                queue.push_back(Bytes::from(payload));
+                queue.bytes += payload.len();
+                queue.unread.push_back(Bytes::from(payload));
             }
         }
     }
 }
 
 /// `GET /<topic>`: 200 with the oldest message, 404 when there is none, 405 for an
-/// undeclared topic. The method is not checked, as in the playground.
+/// undeclared topic. Other methods read as `GET` does, as in the playground, but for
+/// `HEAD`, which answers the same status and leaves the message unread.
 pub(crate) fn egress_service(
     egress: PlaygroundEgress,
 ) -> impl Fn(http::Request<hyper::body::Incoming>) -> std::future::Ready<http::Response<Full<Bytes>>>
@@ -125,7 +192,12 @@ pub(crate) fn egress_service(
 + 'static {
     move |request| {
         let topic = request.uri().path().trim_start_matches('/');
-        let (status, body) = match egress.pop(topic) {
+        let read = if request.method() == http::Method::HEAD {
+            egress.peek(topic)
+        } else {
+            egress.pop(topic)
+        };
+        let (status, body) = match read {
             TopicRead::Message(message) => (StatusCode::OK, message),
             TopicRead::Empty => (StatusCode::NOT_FOUND, Bytes::new()),
             TopicRead::Undeclared => (StatusCode::METHOD_NOT_ALLOWED, Bytes::new()),
@@ -139,6 +211,20 @@ pub(crate) fn egress_service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_topic_is_bounded_by_bytes_and_drops_what_does_not_fit() {
+        let egress = PlaygroundEgress::new(["a".to_owned()]).max_bytes_per_topic(10);
+        for payload in ["123456", "7890", "x"] {
+            egress.accept(record(&format!(r#"{{"topic":"a","payload":"{payload}"}}"#)));
+        }
+        assert_eq!(egress.pop("a"), TopicRead::Message("123456".into()));
+        egress.accept(record(r#"{"topic":"a","payload":"abcdef"}"#));
+        assert_eq!(egress.peek("a"), TopicRead::Message("7890".into()));
+        assert_eq!(egress.pop("a"), TopicRead::Message("7890".into()));
+        assert_eq!(egress.pop("a"), TopicRead::Message("abcdef".into()));
+        assert_eq!(egress.pop("a"), TopicRead::Empty, "`x` was dropped");
+    }
 
     fn record(json: &str) -> TypedValue {
         TypedValue::new(EGRESS_RECORD_TYPENAME, Bytes::from(json.to_owned()))

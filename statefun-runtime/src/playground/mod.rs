@@ -6,6 +6,11 @@ mod ingress;
 mod server;
 
 pub(crate) use egress::egress_service;
-pub use egress::{EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead};
-pub(crate) use ingress::ingress_service;
-pub(crate) use server::serve;
+pub use egress::{
+    DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
+};
+pub(crate) use ingress::{MessageLimits, ingress_service};
+pub(crate) use server::{Limits, serve};
+
+#[cfg(test)]
+mod tests;

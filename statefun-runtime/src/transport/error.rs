@@ -33,12 +33,18 @@ pub enum TransportErrorKind {
 
 #[derive(Debug, thiserror::Error)]
 enum Repr {
-    #[error("cannot connect: {0}")]
-    Connect(#[source] BoxError),
+    #[error("cannot connect{}: {source}", url.as_deref().map(|url| format!(" to {url}")).unwrap_or_default())]
+    Connect {
+        url: Option<String>,
+        #[source]
+        source: BoxError,
+    },
     #[error("the request failed: {0}")]
     Request(#[source] BoxError),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    #[error("the function refused the batch as too large (HTTP 413){}: its body limit is below this endpoint's `payload_max_bytes`; raise the function's limit or lower `payload_max_bytes`", excerpt(.body))]
+    TooLargeForFunction { body: String },
     #[error("the function answered HTTP {status}{}", excerpt(.body))]
     Status { status: StatusCode, body: String },
     #[error("the function answered with content type {}, expected `{}`", found.as_deref().map_or("none".to_owned(), |found| format!("`{found}`")), statefun_protocol::CONTENT_TYPE)]
@@ -62,7 +68,21 @@ fn excerpt(body: &str) -> String {
 impl TransportError {
     /// No connection could be made.
     pub fn connect(source: impl Into<BoxError>) -> Self {
-        Self(Box::new(Repr::Connect(source.into())))
+        Self(Box::new(Repr::Connect {
+            url: None,
+            source: source.into(),
+        }))
+    }
+
+    /// Names the URL tried in a connection failure (only one without a URL yet).
+    pub(crate) fn tried(mut self, url: impl FnOnce() -> Option<String>) -> Self {
+        if let Repr::Connect {
+            url: tried @ None, ..
+        } = &mut *self.0
+        {
+            *tried = url();
+        }
+        self
     }
 
     /// The exchange broke after the connection was made.
@@ -77,10 +97,11 @@ impl TransportError {
 
     /// A non-2xx answer; `body` is an excerpt of what the function said, if anything.
     pub fn status(status: StatusCode, body: impl Into<String>) -> Self {
-        Self(Box::new(Repr::Status {
-            status,
-            body: body.into(),
-        }))
+        let body = body.into();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return Self(Box::new(Repr::TooLargeForFunction { body }));
+        }
+        Self(Box::new(Repr::Status { status, body }))
     }
 
     /// An answer whose content type is `found` instead of `application/octet-stream`.
@@ -106,10 +127,10 @@ impl TransportError {
     /// The category of this failure.
     pub fn kind(&self) -> TransportErrorKind {
         match *self.0 {
-            Repr::Connect(_) => TransportErrorKind::Connect,
+            Repr::Connect { .. } => TransportErrorKind::Connect,
             Repr::Request(_) => TransportErrorKind::Request,
             Repr::Timeout(_) => TransportErrorKind::Timeout,
-            Repr::Status { .. } => TransportErrorKind::Status,
+            Repr::Status { .. } | Repr::TooLargeForFunction { .. } => TransportErrorKind::Status,
             Repr::ContentType { .. } => TransportErrorKind::ContentType,
             Repr::Body(_) | Repr::TooLarge { .. } => TransportErrorKind::Body,
             Repr::Decode(_) => TransportErrorKind::Decode,
@@ -120,6 +141,7 @@ impl TransportError {
     pub fn http_status(&self) -> Option<StatusCode> {
         match *self.0 {
             Repr::Status { status, .. } => Some(status),
+            Repr::TooLargeForFunction { .. } => Some(StatusCode::PAYLOAD_TOO_LARGE),
             _ => None,
         }
     }
@@ -147,6 +169,36 @@ mod tests {
             TransportError::content_type(None)
                 .to_string()
                 .contains("content type none")
+        );
+    }
+
+    #[test]
+    fn a_function_413_says_the_batch_was_too_large_for_it() {
+        let error = TransportError::status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body exceeds the limit of 33554432 bytes",
+        );
+        assert_eq!(error.kind(), TransportErrorKind::Status);
+        assert_eq!(error.http_status(), Some(StatusCode::PAYLOAD_TOO_LARGE));
+        let message = error.to_string();
+        assert!(
+            message.contains("refused the batch as too large (HTTP 413)")
+                && message.contains("33554432 bytes")
+                && message.contains("payload_max_bytes"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_connection_failure_names_the_url_tried() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let error =
+            TransportError::connect(refused).tried(|| Some("http://127.0.0.1:1/statefun".into()));
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot connect to http://127.0.0.1:1/statefun: "),
+            "{error}"
         );
     }
 }

@@ -85,6 +85,16 @@ impl HttpTransport {
     }
 }
 
+impl Client {
+    /// The URL requests for the function type `name` go to, for error messages.
+    fn url_of(&self, name: &[u8]) -> Option<String> {
+        self.template
+            .render(&String::from_utf8_lossy(name))
+            .ok()
+            .map(|url| url.to_string())
+    }
+}
+
 impl fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpTransport")
@@ -102,7 +112,13 @@ impl HttpTransport {
         name: &'a [u8],
         request: &'a [u8],
     ) -> impl Future<Output = Result<Bytes, TransportError>> + Send + 'a {
-        self.client.exchange(name, request)
+        let client = &self.client;
+        async move {
+            client
+                .exchange(name, request)
+                .await
+                .map_err(|error| error.tried(|| client.url_of(name)))
+        }
     }
 }
 
@@ -110,6 +126,11 @@ impl FunctionTransport for HttpTransport {
     fn call(&self, target: &Address, request: Bytes) -> CallFuture {
         let client = Arc::clone(&self.client);
         let name = target.r#type.clone();
-        Box::pin(async move { client.exchange(name.as_bytes(), &request).await })
+        Box::pin(async move {
+            client
+                .exchange(name.as_bytes(), &request)
+                .await
+                .map_err(|error| error.tried(|| client.url_of(name.as_bytes())))
+        })
     }
 }

@@ -1,4 +1,4 @@
-//! Mount the functions in an [axum] application, beside your own routes.
+//! Mount the functions in an [axum](https://docs.rs/axum) application, beside your own routes.
 //!
 //! A [`StatefunService`] is a tower service axum routes to as it is:
 //! `Router::route_service` serves it at one path. This module adds `into_router` to
@@ -21,7 +21,7 @@
 //!     .route("/health", get(|| async { "ok" }))
 //!     .route_service("/statefun", handler.into_service());
 //!
-//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! axum::serve(listener, app).await
 //! # }
 //! ```

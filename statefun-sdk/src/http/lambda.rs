@@ -1,5 +1,5 @@
 //! Serve the functions on AWS Lambda, behind an API Gateway REST or HTTP API or a
-//! function URL, through [`lambda_http`].
+//! function URL, through [`lambda_http`](https://docs.rs/lambda_http).
 //!
 //! API Gateway and function URLs hand the function each request as a JSON event whose
 //! body is base64-encoded; the answer goes back the same way, so the binary `FromFunction`

@@ -9,6 +9,8 @@
 //! | (always) | [`StatefunService`] |
 //! | `axum` | `axum`: mount the functions in your own axum `Router`, with `route_service` or `into_router` |
 //! | `server` | `server::Server`: a hyper-util HTTP server with graceful shutdown |
+//! | `server` or `axum` | `shutdown_signal`: Ctrl-C or SIGTERM, for either server |
+//! | `metrics` | `metrics::ServerMetrics`: Prometheus metrics on the built-in server's port, with `Server::metrics` |
 //! | `lambda` | `lambda::run`: serve on AWS Lambda behind API Gateway or a function URL, through `lambda_http` |
 //!
 //! # Status codes
@@ -18,6 +20,7 @@
 //! | 200, `Content-Type: application/octet-stream` | a `FromFunction`: results, or the states the runtime must register first |
 //! | 400 | the body is not a `ToFunction` with an invocation batch |
 //! | 405 | the method is not `POST` |
+//! | 408 | the built-in server's body read timeout passed before the body arrived |
 //! | 413 | the body exceeds the limit (32 MiB by default) |
 //! | 415 | a `Content-Type` other than `application/octet-stream` |
 //! | 500 | the function returned an error or panicked |
@@ -32,10 +35,14 @@
 pub mod axum;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 #[cfg(feature = "server")]
 pub mod server;
 mod service;
-#[cfg(feature = "server")]
+#[cfg(any(feature = "server", feature = "axum"))]
 mod shutdown;
 
 pub use service::{DEFAULT_BODY_LIMIT, StatefunService};
+#[cfg(any(feature = "server", feature = "axum"))]
+pub use shutdown::shutdown_signal;

@@ -58,6 +58,11 @@ impl StatefunService {
         self
     }
 
+    /// The request body limit.
+    pub fn max_body(&self) -> usize {
+        self.body_limit
+    }
+
     /// The handler served.
     pub fn handler(&self) -> &RequestReplyHandler {
         &self.handler
@@ -104,6 +109,12 @@ fn acceptable_content_type(value: Option<&HeaderValue>) -> bool {
     let essence = value.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case(OCTET_STREAM)
 }
+
+/// The request body did not arrive in time (the built-in server's body read timeout).
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {0:?}")]
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) struct BodyReadTimeout(pub(crate) std::time::Duration);
 
 enum ReadError {
     TooLarge,
@@ -194,6 +205,9 @@ impl StatefunService {
         let body = match read_body(request.into_body(), self.body_limit).await {
             Ok(body) => body,
             Err(ReadError::TooLarge) => return too_large(),
+            Err(ReadError::Body(error)) if error.is::<BodyReadTimeout>() => {
+                return text(StatusCode::REQUEST_TIMEOUT, error.to_string());
+            }
             Err(ReadError::Body(error)) => {
                 return text(
                     StatusCode::BAD_REQUEST,

@@ -104,6 +104,19 @@ impl From<ValueErrorKind> for ValueError {
 enum ValueErrorKind {
     #[error("expected a value of type `{expected}`, but it has type `{actual}`")]
     Mismatch { expected: TypeName, actual: String },
+    #[error(
+        "expected a value of type `{expected}`, but it has type `io.statefun.types/string` and its bytes are plain text, not a StringWrapper: most likely it was sent to the playground ingress without a `Content-Type` header, which passes the body on as such a string; send it with `Content-Type: application/vnd.{expected}`"
+    )]
+    MismatchUnwrapped { expected: TypeName },
+    #[error(
+        "cannot read a value of type `io.statefun.types/string`: its bytes are plain text, not a StringWrapper: most likely it was sent to the playground ingress without a `Content-Type` header, which passes the body on unwrapped; send it with `Content-Type: application/vnd.<namespace>/<type>` naming the type the function reads (e.g. a JSON type), and read it as that type"
+    )]
+    UnwrappedString,
+    #[error("no arm handles a message of type `{actual}`; this function handles {}", expected_list(.expected))]
+    Unhandled {
+        actual: String,
+        expected: Vec<TypeName>,
+    },
     #[error("the `{typename}` message carries no value (has_value is false)")]
     Absent { typename: String },
     #[error("cannot read a value of type `{typename}`: {source}")]
@@ -136,10 +149,54 @@ impl ValueError {
         .into()
     }
 
-    /// Whether the value had another type than the one asked for.
-    pub fn is_type_mismatch(&self) -> bool {
-        matches!(*self.0, ValueErrorKind::Mismatch { .. })
+    /// A message of type `actual` that is none of `expected`, with the hint about plain
+    /// text bytes where it applies.
+    pub(crate) fn mismatch_of(expected: &TypeName, actual: &str, value: &Bytes) -> Self {
+        if is_unwrapped_text(actual, value) {
+            return ValueErrorKind::MismatchUnwrapped {
+                expected: expected.clone(),
+            }
+            .into();
+        }
+        Self::mismatch(expected, actual)
     }
+
+    pub(crate) fn unwrapped_string() -> Self {
+        ValueErrorKind::UnwrappedString.into()
+    }
+
+    pub(crate) fn unhandled(actual: &str, expected: Vec<TypeName>) -> Self {
+        ValueErrorKind::Unhandled {
+            actual: actual.to_owned(),
+            expected,
+        }
+        .into()
+    }
+
+    /// Whether the value had another type than the one asked for, or than any a
+    /// [`dispatch!`](crate::dispatch) handles.
+    pub fn is_type_mismatch(&self) -> bool {
+        matches!(
+            *self.0,
+            ValueErrorKind::Mismatch { .. }
+                | ValueErrorKind::MismatchUnwrapped { .. }
+                | ValueErrorKind::Unhandled { .. }
+        )
+    }
+}
+
+fn expected_list(expected: &[TypeName]) -> String {
+    let names: Vec<String> = expected.iter().map(|t| format!("`{t}`")).collect();
+    names.join(", ")
+}
+
+/// Whether a value of `typename` is an `io.statefun.types/string` whose bytes are not a
+/// `StringWrapper` but text: what the playground ingress makes of a body sent without a
+/// `Content-Type` header.
+pub(crate) fn is_unwrapped_text(typename: &str, value: &Bytes) -> bool {
+    StringType::TYPENAME.matches(typename)
+        && read_str(value).is_err()
+        && std::str::from_utf8(value).is_ok()
 }
 
 /// Serializes `value` with `ty`, appending to `out`.

@@ -1,0 +1,521 @@
+//! What the engine lets people see: the most recent deliveries in a bounded ring, counters
+//! and a call latency histogram per function type, and who messages whom.
+//!
+//! Everything is updated under the engine's lock, which the message path holds anyway, so
+//! observing adds no synchronisation; what is costly to work out (the callers and
+//! typenames of a batch) is kept as the request's bytes and decoded only when asked for.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use bytes::{Buf as _, Bytes};
+use tokio::time::Instant;
+
+use super::address_key::AddressKey;
+use super::call::Call;
+use crate::error::Error;
+use crate::fast_map::TypeMap;
+use crate::transport::{TransportError, TransportErrorKind};
+
+/// How many deliveries the ring keeps.
+pub(crate) const DELIVERY_RING: usize = 1024;
+/// A batch's invocations are kept for the ring only if its request is at most this large;
+/// a larger one is listed without them, so the ring holds at most `DELIVERY_RING` times
+/// this much.
+const KEPT_REQUEST: usize = 16 * 1024;
+
+/// Upper bounds of the latency buckets, in microseconds: 0.5 ms to 2 minutes (the default
+/// call budget).
+pub(crate) const LATENCY_BOUNDS_US: [u64; 17] = [
+    500,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    30_000_000,
+    60_000_000,
+    120_000_000,
+];
+
+/// The transport error kinds, in the order of the attempt failure counters.
+pub(crate) const ATTEMPT_FAILURE_KINDS: [TransportErrorKind; 7] = [
+    TransportErrorKind::Connect,
+    TransportErrorKind::Request,
+    TransportErrorKind::Timeout,
+    TransportErrorKind::Status,
+    TransportErrorKind::ContentType,
+    TransportErrorKind::Body,
+    TransportErrorKind::Decode,
+];
+
+/// A latency histogram with fixed buckets (the last one unbounded).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Histogram {
+    pub buckets: [u64; LATENCY_BOUNDS_US.len() + 1],
+    pub sum_us: u64,
+    pub count: u64,
+}
+
+impl Histogram {
+    fn record(&mut self, latency: Duration) {
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        let bucket = LATENCY_BOUNDS_US.partition_point(|&bound| bound < micros);
+        self.buckets[bucket] += 1;
+        self.sum_us = self.sum_us.saturating_add(micros);
+        self.count += 1;
+    }
+
+    /// The upper bound of the bucket holding the `quantile`, in milliseconds; `None`
+    /// without observations, and infinity for the unbounded bucket.
+    pub fn quantile_ms(&self, quantile: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        // The rank of the observation the quantile names, counted from 1.
+        let rank = ((self.count as f64) * quantile).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (index, count) in self.buckets.iter().enumerate() {
+            seen += count;
+            if seen >= rank {
+                return Some(
+                    LATENCY_BOUNDS_US
+                        .get(index)
+                        .map_or(f64::INFINITY, |&bound| bound as f64 / 1000.0),
+                );
+            }
+        }
+        Some(f64::INFINITY)
+    }
+}
+
+/// Counters of one function type.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunctionStats {
+    /// Batches answered (whatever the answer).
+    pub batches: u64,
+    /// Invocations in the batches answered with effects.
+    pub invocations: u64,
+    /// Answers that asked for missing states.
+    pub incomplete: u64,
+    /// Calls that failed the runtime, by [`crate::ErrorKind`] name.
+    pub failures: Vec<(String, u64)>,
+    /// Messages this type sent, by target function type (`namespace/name`).
+    pub sent_to: Vec<(String, u64)>,
+    pub latency: Histogram,
+}
+
+/// Counters as kept on the message path: targets by bytes, no strings built.
+#[derive(Default)]
+struct LiveStats {
+    batches: u64,
+    invocations: u64,
+    incomplete: u64,
+    failures: Vec<(String, u64)>,
+    sent_to: TypeTable<u64>,
+    latency: Histogram,
+}
+
+/// At most this many function types are counted apart; the others share one entry.
+const MAX_TYPES: usize = 256;
+/// The name of the entry the function types past [`MAX_TYPES`] share.
+const OTHER_TYPES: (&[u8], &[u8]) = (b"(other)", b"(other)");
+
+/// Values by function type, found by a scan that tries the last type found first: a
+/// runtime serves a handful of types, and consecutive messages often go to the same one,
+/// so this beats hashing the type's two parts (measured: a hash map was 5% of the
+/// runtime's instructions per message).
+struct TypeTable<V> {
+    entries: Vec<(Box<[u8]>, Box<[u8]>, V)>,
+    last: usize,
+}
+
+impl<V> Default for TypeTable<V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            last: 0,
+        }
+    }
+}
+
+impl<V: Default> TypeTable<V> {
+    fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V {
+        let is = |entry: &(Box<[u8]>, Box<[u8]>, V)| *entry.1 == *name && *entry.0 == *namespace;
+        if !self.entries.get(self.last).is_some_and(is) {
+            self.last = match self.entries.iter().position(is) {
+                Some(index) => index,
+                None if self.entries.len() < MAX_TYPES => {
+                    self.entries
+                        .push((namespace.into(), name.into(), V::default()));
+                    self.entries.len() - 1
+                }
+                None => {
+                    let (namespace, name) = OTHER_TYPES;
+                    if !self
+                        .entries
+                        .iter()
+                        .any(|e| *e.0 == *namespace && *e.1 == *name)
+                    {
+                        self.entries
+                            .push((namespace.into(), name.into(), V::default()));
+                    }
+                    let other = |e: &(Box<[u8]>, Box<[u8]>, V)| *e.0 == *namespace && *e.1 == *name;
+                    self.entries.iter().position(other).expect("just added")
+                }
+            };
+        }
+        &mut self.entries[self.last].2
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], &V)> {
+        self.entries
+            .iter()
+            .map(|(namespace, name, value)| (&namespace[..], &name[..], value))
+    }
+}
+
+/// How a delivered batch ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The response was applied.
+    Applied,
+    /// The function asked for missing states; the batch was sent again.
+    Incomplete,
+    /// The call or its response failed the runtime.
+    Failed(String),
+}
+
+/// One batch a function answered.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    pub seq: u64,
+    pub target: AddressKey,
+    /// The batch's `InvocationBatchRequest.invocations` entries, unless the batch was large.
+    pub invocations: Option<Bytes>,
+    /// How many invocations the batch held.
+    pub batch_size: usize,
+    /// When the answer arrived, on the engine's clock; see [`Observer::wall_clock`].
+    pub at: Instant,
+    pub latency: Duration,
+    pub outcome: Outcome,
+}
+
+/// How the batch in hand ended, until [`Observer::keep`] files it with its request.
+struct Pending {
+    batch_size: usize,
+    outcome: Outcome,
+    at: Instant,
+    latency: Duration,
+}
+
+/// The observation layer of one runtime.
+pub(crate) struct Observer {
+    /// A wall-clock reading and the engine's clock at the same moment, to give
+    /// deliveries a time without reading the wall clock for each.
+    epoch: (Instant, SystemTime),
+    ring: VecDeque<Delivery>,
+    next_seq: u64,
+    functions: TypeTable<LiveStats>,
+    pending: Option<Pending>,
+    /// Messages sent, batches answered, invocations delivered, over every function type.
+    pub messages: u64,
+}
+
+impl Default for Observer {
+    fn default() -> Self {
+        Self {
+            epoch: (Instant::now(), SystemTime::now()),
+            ring: VecDeque::with_capacity(DELIVERY_RING),
+            next_seq: 0,
+            functions: TypeTable::default(),
+            pending: None,
+            messages: 0,
+        }
+    }
+}
+
+impl Observer {
+    /// Records that the function answered `call` with effects at `now`: counters,
+    /// latency, and the types its messages go to.
+    pub fn answered<'a>(
+        &mut self,
+        call: &Call,
+        targets: impl Iterator<Item = &'a AddressKey>,
+        now: Instant,
+    ) {
+        let batch_size = count_entries(call.invocations());
+        let stats = self.count(call, Outcome::Applied, batch_size, now);
+        stats.invocations += batch_size as u64;
+        let mut messages = 0;
+        for target in targets {
+            let [namespace, name, _] = target.parts_bytes();
+            *stats.sent_to.get_or_default(namespace, name) += 1;
+            messages += 1;
+        }
+        self.messages += messages;
+    }
+
+    /// Records that the function asked for missing states in answer to `call`.
+    pub fn incomplete(&mut self, call: &Call, now: Instant) {
+        let batch_size = count_entries(call.invocations());
+        self.count(call, Outcome::Incomplete, batch_size, now)
+            .incomplete += 1;
+    }
+
+    /// Records that `call` failed (every attempt, or its answer) and so failed the
+    /// runtime.
+    pub fn failed(&mut self, call: &Call, failure: &Error) {
+        let kind = kind_name(&format!("{:?}", failure.kind()));
+        let outcome = Outcome::Failed(failure.to_string());
+        let batch_size = count_entries(call.invocations());
+        let failures = &mut self
+            .count(call, outcome, batch_size, Instant::now())
+            .failures;
+        match failures.iter_mut().find(|(name, _)| *name == kind) {
+            Some((_, count)) => *count += 1,
+            None => failures.push((kind, 1)),
+        }
+    }
+
+    /// Counts the batch and its latency, notes how it ended, and gives its type's counters.
+    fn count(
+        &mut self,
+        call: &Call,
+        outcome: Outcome,
+        batch_size: usize,
+        now: Instant,
+    ) -> &mut LiveStats {
+        let latency = now.saturating_duration_since(call.sent);
+        self.pending = Some(Pending {
+            batch_size,
+            outcome,
+            at: now,
+            latency,
+        });
+        let [namespace, name, _] = call.target.parts_bytes();
+        let stats = self.functions.get_or_default(namespace, name);
+        stats.batches += 1;
+        stats.latency.record(latency);
+        stats
+    }
+
+    /// Files the batch of `call`, which the engine is done with, in the ring of
+    /// deliveries. Its request and target move in: keeping them costs no copy and no
+    /// reference count, and their memory is freed when the ring drops them instead.
+    pub fn keep(&mut self, call: Call) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        // The invocations keep the whole request (states included) alive.
+        let invocations = (call.request.len() <= KEPT_REQUEST).then(|| {
+            let mut request = call.request;
+            request.advance(call.invocations_at);
+            request
+        });
+        if self.ring.len() == DELIVERY_RING {
+            self.ring.pop_front();
+        }
+        self.ring.push_back(Delivery {
+            seq: self.next_seq,
+            target: call.target,
+            invocations,
+            batch_size: pending.batch_size,
+            at: pending.at,
+            latency: pending.latency,
+            outcome: pending.outcome,
+        });
+        self.next_seq += 1;
+    }
+
+    /// The engine's instant `at` on the wall clock.
+    pub fn wall_clock(&self, at: Instant) -> SystemTime {
+        let (instant, wall) = self.epoch;
+        if at >= instant {
+            wall + (at - instant)
+        } else {
+            wall - (instant - at)
+        }
+    }
+
+    /// The deliveries kept, oldest first.
+    pub fn deliveries(&self) -> impl DoubleEndedIterator<Item = &Delivery> {
+        self.ring.iter()
+    }
+
+    /// The counters of every function type seen, by `namespace/name`.
+    pub fn functions(&self) -> Vec<(String, FunctionStats)> {
+        let mut functions: Vec<(String, FunctionStats)> = self
+            .functions
+            .iter()
+            .map(|(namespace, name, live)| {
+                let mut sent_to: Vec<(String, u64)> = live
+                    .sent_to
+                    .iter()
+                    .map(|(namespace, name, count)| (type_name(namespace, name), *count))
+                    .collect();
+                sent_to.sort();
+                let stats = FunctionStats {
+                    batches: live.batches,
+                    invocations: live.invocations,
+                    incomplete: live.incomplete,
+                    failures: live.failures.clone(),
+                    sent_to,
+                    latency: live.latency.clone(),
+                };
+                (type_name(namespace, name), stats)
+            })
+            .collect();
+        functions.sort_by(|a, b| a.0.cmp(&b.0));
+        functions
+    }
+}
+
+/// Attempts that failed, by function type and transport error kind: counted by the call
+/// tasks, outside the engine's lock, and rare enough for a lock of their own.
+#[derive(Default)]
+pub(crate) struct AttemptFailures {
+    counts: Mutex<TypeMap<[u64; ATTEMPT_FAILURE_KINDS.len()]>>,
+}
+
+impl AttemptFailures {
+    pub fn record(&self, target: &AddressKey, cause: &TransportError) {
+        let Some(index) = ATTEMPT_FAILURE_KINDS
+            .iter()
+            .position(|kind| *kind == cause.kind())
+        else {
+            return;
+        };
+        let [namespace, name, _] = target.parts_bytes();
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.get_or_default(namespace, name)[index] += 1;
+    }
+
+    /// The counts by `namespace/name`.
+    pub fn snapshot(&self) -> Vec<(String, [u64; ATTEMPT_FAILURE_KINDS.len()])> {
+        let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        counts
+            .iter()
+            .map(|(namespace, name, counts)| (type_name(namespace, name), *counts))
+            .collect()
+    }
+}
+
+fn type_name(namespace: &[u8], name: &[u8]) -> String {
+    format!(
+        "{}/{}",
+        String::from_utf8_lossy(namespace),
+        String::from_utf8_lossy(name)
+    )
+}
+
+/// `CallFailed` as `call_failed`.
+pub(crate) fn kind_name(debug: &str) -> String {
+    let mut name = String::with_capacity(debug.len() + 4);
+    for (index, character) in debug.chars().enumerate() {
+        if character.is_ascii_uppercase() {
+            if index > 0 {
+                name.push('_');
+            }
+            name.push(character.to_ascii_lowercase());
+        } else {
+            name.push(character);
+        }
+    }
+    name
+}
+
+/// How many length-delimited entries `bytes` holds; the engine wrote them, so each is a
+/// one-byte key and a length.
+fn count_entries(mut bytes: &[u8]) -> usize {
+    let mut count = 0;
+    while let [_key, rest @ ..] = bytes {
+        let mut len = 0usize;
+        let mut shift = 0;
+        let mut rest = rest;
+        while let [byte, tail @ ..] = rest {
+            len |= usize::from(byte & 0x7F) << shift;
+            shift += 7;
+            rest = tail;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        bytes = rest.get(len..).unwrap_or_default();
+        count += 1;
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_name_the_bucket_bound() {
+        let mut histogram = Histogram::default();
+        assert_eq!(histogram.quantile_ms(0.5), None);
+        for _ in 0..98 {
+            histogram.record(Duration::from_micros(700));
+        }
+        histogram.record(Duration::from_millis(20));
+        histogram.record(Duration::from_secs(500));
+        assert_eq!(histogram.quantile_ms(0.5), Some(1.0));
+        assert_eq!(histogram.quantile_ms(0.99), Some(25.0));
+        assert_eq!(histogram.quantile_ms(1.0), Some(f64::INFINITY));
+        assert_eq!(histogram.count, 100);
+        assert_eq!(histogram.buckets.iter().sum::<u64>(), 100);
+    }
+
+    #[test]
+    fn entries_are_counted_across_long_lengths() {
+        let mut bytes = Vec::new();
+        for len in [0usize, 5, 200, 70_000] {
+            bytes.push(0x1A);
+            let mut rest = len;
+            loop {
+                let byte = (rest & 0x7F) as u8;
+                rest >>= 7;
+                if rest == 0 {
+                    bytes.push(byte);
+                    break;
+                }
+                bytes.push(byte | 0x80);
+            }
+            bytes.extend(std::iter::repeat_n(0, len));
+        }
+        assert_eq!(count_entries(&bytes), 4);
+        assert_eq!(count_entries(&[]), 0);
+    }
+
+    #[test]
+    fn types_past_the_limit_share_one_entry() {
+        let mut table = TypeTable::<u64>::default();
+        for index in 0..MAX_TYPES + 10 {
+            *table.get_or_default(b"ns", index.to_string().as_bytes()) += 1;
+        }
+        *table.get_or_default(b"ns", b"0") += 1;
+        assert_eq!(table.entries.len(), MAX_TYPES + 1);
+        let counts: Vec<(&[u8], &[u8], u64)> = table
+            .iter()
+            .map(|(namespace, name, count)| (namespace, name, *count))
+            .collect();
+        assert_eq!(counts[0], (&b"ns"[..], &b"0"[..], 2));
+        assert_eq!(counts[MAX_TYPES], (OTHER_TYPES.0, OTHER_TYPES.1, 10));
+    }
+
+    #[test]
+    fn error_kinds_are_snake_cased() {
+        assert_eq!(kind_name("CallFailed"), "call_failed");
+        assert_eq!(kind_name("UnknownFunctionType"), "unknown_function_type");
+    }
+}
