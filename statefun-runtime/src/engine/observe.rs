@@ -130,12 +130,15 @@ const MAX_TYPES: usize = 256;
 /// The name of the entry the function types past [`MAX_TYPES`] share.
 const OTHER_TYPES: (&[u8], &[u8]) = (b"(other)", b"(other)");
 
+/// A function type's namespace and name, and its value.
+type TypeEntry<V> = (Box<[u8]>, Box<[u8]>, V);
+
 /// Values by function type, found by a scan that tries the last type found first: a
 /// runtime serves a handful of types, and consecutive messages often go to the same one,
 /// so this beats hashing the type's two parts (measured: a hash map was 5% of the
 /// runtime's instructions per message).
 struct TypeTable<V> {
-    entries: Vec<(Box<[u8]>, Box<[u8]>, V)>,
+    entries: Vec<TypeEntry<V>>,
     last: usize,
 }
 
@@ -150,7 +153,7 @@ impl<V> Default for TypeTable<V> {
 
 impl<V: Default> TypeTable<V> {
     fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V {
-        let is = |entry: &(Box<[u8]>, Box<[u8]>, V)| *entry.1 == *name && *entry.0 == *namespace;
+        let is = |entry: &TypeEntry<V>| *entry.1 == *name && *entry.0 == *namespace;
         if !self.entries.get(self.last).is_some_and(is) {
             self.last = match self.entries.iter().position(is) {
                 Some(index) => index,
@@ -169,7 +172,7 @@ impl<V: Default> TypeTable<V> {
                         self.entries
                             .push((namespace.into(), name.into(), V::default()));
                     }
-                    let other = |e: &(Box<[u8]>, Box<[u8]>, V)| *e.0 == *namespace && *e.1 == *name;
+                    let other = |e: &TypeEntry<V>| *e.0 == *namespace && *e.1 == *name;
                     self.entries.iter().position(other).expect("just added")
                 }
             };
