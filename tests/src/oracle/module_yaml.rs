@@ -10,11 +10,10 @@ pub fn check(text: &str) {
     };
     let message = error.to_string();
     assert!(
-        message.starts_with("module.yaml is not valid YAML: ")
-            || message.starts_with("module.yaml document "),
+        message.starts_with("the module ") || message.contains("module.yaml"),
         "{text:?}: an error that does not say where: {message}"
     );
-    if let Some(problem) = message.strip_prefix("module.yaml document ") {
+    if let Some(problem) = message.strip_prefix("the module document ") {
         assert!(
             problem.contains('`'),
             "{text:?}: an error that names no key or value: {message}"
