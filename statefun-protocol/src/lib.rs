@@ -37,6 +37,8 @@
 //! - [`egress`]: Kafka and Kinesis egress records.
 //! - [`v2`]: the older 2.x protocol, whose payloads are [`prost_types::Any`].
 //! - [`typename`]: typenames the wire protocol gives a fixed meaning.
+//! - [`wire`]: the wire format read and written by hand, for codecs that read messages in
+//!   place; equal to prost in what it accepts.
 
 #![deny(missing_docs)]
 
@@ -44,6 +46,7 @@ mod address;
 mod any;
 mod typed_value;
 pub mod typename;
+pub mod wire;
 
 pub use address::AddressParseError;
 pub use any::AbsentValueError;

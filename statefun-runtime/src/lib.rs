@@ -65,6 +65,13 @@ pub use function_type::{FunctionSelector, FunctionType, SelectorError, TypenameE
 pub use harness::{Harness, HarnessBuilder};
 pub use statefun_protocol as protocol;
 
+/// Oracles of the hand-written parsers, for the fuzz targets; not a stable API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::engine::from_function_reads_as_prost;
+}
+
 /// The largest response body accepted unless configured otherwise: 32 MiB, as StateFun's
 /// async transport (`payload_max_bytes`).
 pub const DEFAULT_PAYLOAD_MAX_BYTES: usize = 32 * 1024 * 1024;

@@ -3,11 +3,11 @@ use std::time::Duration;
 
 use bytestring::ByteString;
 
+use crate::effects::{Delayed, Effects};
 use crate::egress::EgressMessage;
 use crate::outgoing::{CancellationToken, MessageError, MessageErrorKind, OutgoingMessage};
 use crate::storage::Storage;
 use crate::types::Type;
-use crate::wire::{Delayed, Effects};
 use crate::{Address, MessageBuilder};
 
 /// What a function can see and do during one invocation: its own address, the caller, its

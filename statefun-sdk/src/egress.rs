@@ -6,9 +6,10 @@ use bytes::Bytes;
 use statefun_protocol::typename::{KAFKA_PRODUCER_RECORD, KINESIS_EGRESS_RECORD};
 
 use crate::TypeName;
+use crate::effects::{Egress, TypedPayload};
 use crate::outgoing::{MessageError, MessageErrorKind};
 use crate::types::{self, Type, ValueError};
-use crate::wire::{self, Egress, TypedPayload};
+use crate::wire;
 
 /// The playground's egress, `io.statefun.playground/egress`: served by the upstream
 /// playground image and by the reference runtime, it files records under topics that

@@ -9,7 +9,7 @@ use tracing::Instrument as _;
 
 use crate::types::Type;
 use crate::value_spec::DeclaredState;
-use crate::wire::InvocationView;
+use crate::wire::Invocations;
 use crate::{Context, Error, Message, TypeName, ValueSpec};
 
 /// A function with its own data (clients, configuration, …). For a function without,
@@ -91,11 +91,11 @@ pub(crate) enum InvocationFailure {
 /// A function behind a pointer: one allocation per batch, none per invocation, since the
 /// whole loop over the batch is monomorphized for each function.
 pub(crate) trait ErasedFunction: Send + Sync {
-    /// Runs and empties `invocations`, whose buffer the caller keeps.
+    /// Runs the `invocations`, taking each in turn.
     fn run_batch<'a>(
         &'a self,
         ctx: &'a mut Context,
-        invocations: &'a mut Vec<InvocationView>,
+        invocations: &'a mut Invocations,
     ) -> BoxFuture<'a, Result<(), InvocationFailure>>;
 }
 
@@ -113,10 +113,11 @@ impl<S: StatefulFunction> ErasedFunction for Erased<S> {
     fn run_batch<'a>(
         &'a self,
         ctx: &'a mut Context,
-        invocations: &'a mut Vec<InvocationView>,
+        invocations: &'a mut Invocations,
     ) -> BoxFuture<'a, Result<(), InvocationFailure>> {
         Box::pin(async move {
-            for (index, invocation) in invocations.drain(..).enumerate() {
+            let mut index = 0;
+            while let Some(invocation) = invocations.next() {
                 let span = tracing::debug_span!(
                     "statefun.invocation",
                     index,
@@ -144,6 +145,7 @@ impl<S: StatefulFunction> ErasedFunction for Erased<S> {
                         });
                     }
                 }
+                index += 1;
             }
             Ok(())
         })

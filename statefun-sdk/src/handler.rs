@@ -9,11 +9,12 @@ use bytes::Bytes;
 use tracing::Instrument as _;
 
 use crate::context::Context;
+use crate::effects::{Effects, MissingSpec};
 use crate::function::{ErasedFunction, FunctionSpec, InvocationFailure};
 use crate::spare::Spare;
 use crate::storage::{Cell, Storage};
 use crate::value_spec::DeclaredState;
-use crate::wire::{self, Effects, InvocationView, MissingSpec, ResponseWriter, ToFunctionError};
+use crate::wire::{self, Invocations, ResponseWriter, ToFunctionError};
 use crate::{Address, Error, Protocol, TypeName};
 
 /// Serves registered functions over the StateFun request-reply protocol: `ToFunction`
@@ -349,7 +350,7 @@ impl Answer {
 /// A batch ready to run, or the answer asking for missing states.
 enum Prepared {
     Incomplete(Bytes),
-    Run(Box<Context>, Vec<InvocationView>),
+    Run(Box<Context>, Invocations),
 }
 
 /// Matches the received states with the declared ones and sets up the context. The
@@ -364,7 +365,7 @@ fn prepare(
 ) -> Prepared {
     let wire::Batch {
         target,
-        mut state,
+        mut states,
         invocations,
     } = batch;
     // "Missing" means no entry at all; an entry without value is registered and empty.
@@ -373,15 +374,10 @@ fn prepare(
     cells.reserve(registered.declared.len());
     let mut missing = Vec::new();
     for declared in registered.declared.iter() {
-        match state
-            .iter_mut()
-            .rev()
-            .find(|entry| body[entry.name.clone()] == *declared.name.as_bytes())
-        {
+        match states.take_last(body, declared.name.as_bytes()) {
             Some(entry) => cells.push(Cell::received(
                 entry
                     .value
-                    .take()
                     .filter(|v| v.has_value)
                     .map(|v| (v.typename, v.value)),
             )),
@@ -396,8 +392,7 @@ fn prepare(
             }
         }
     }
-    state.clear();
-    spare.states = state;
+    spare.states = states.into_buffer();
     if !missing.is_empty() {
         return Prepared::Incomplete(wire::encode_incomplete_context(&missing));
     }
@@ -421,7 +416,7 @@ fn prepare(
 /// The answer to a batch that ran, and the buffers back to the thread's spares.
 fn finish(
     mut ctx: Box<Context>,
-    invocations: Vec<InvocationView>,
+    invocations: Invocations,
     batch_size: usize,
     ran: Result<(), InvocationFailure>,
     mut spare: Spare,
@@ -431,7 +426,7 @@ fn finish(
     }
     let (storage, effects) = ctx.parts();
     let answer = ResponseWriter::invocation_response(effects, storage.mutations());
-    spare.invocations = invocations;
+    spare.invocations = invocations.into_buffer();
     spare.cells = ctx.storage().take_cells();
     spare.messages = mem::take(&mut ctx.effects.messages);
     spare.egress = mem::take(&mut ctx.effects.egress);

@@ -392,6 +392,7 @@
 mod address;
 mod arena;
 mod context;
+mod effects;
 mod egress;
 mod error;
 mod function;

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use bytestring::ByteString;
 
+use crate::effects::{OutMessage, TypedPayload};
 use crate::types::ValueError;
-use crate::wire::{OutMessage, TypedPayload};
 use crate::{Address, TypeName};
 
 /// Why a message, delayed message, cancellation or egress record was refused. The SDK

@@ -4,10 +4,10 @@
 
 use bytes::Bytes;
 
+use crate::effects::TypedPayload;
 use crate::types::{
     self, BoolType, DoubleType, FloatType, IntType, LongType, StringType, Type, ValueError, Wrapped,
 };
-use crate::wire::TypedPayload;
 use crate::{Message, TypeName};
 
 pub(crate) fn typed<T: Type>(ty: &T, value: &T::Value) -> Result<TypedPayload, ValueError> {

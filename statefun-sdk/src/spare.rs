@@ -5,8 +5,9 @@
 
 use std::cell::Cell;
 
+use crate::effects::{Egress, OutMessage};
 use crate::storage::Cell as StateCell;
-use crate::wire::{Egress, InvocationView, OutMessage, StateEntry};
+use crate::wire::{InvocationView, StateEntry};
 
 /// Buffers above this size are not kept, so a rare huge batch does not pin its memory.
 const MAX_ITEMS: usize = 1024;

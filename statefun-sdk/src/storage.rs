@@ -4,10 +4,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use bytestring::ByteString;
 
+use crate::effects::Mutation;
 use crate::types::{self, Type, ValueError};
 use crate::v2::StateTable;
 use crate::value_spec::DeclaredState;
-use crate::wire::Mutation;
 use crate::{TypeName, ValueSpec};
 
 /// Why a state could not be read or written.

@@ -5,9 +5,10 @@
 
 pub mod conformance;
 pub mod conformance_v2;
+pub mod oracle;
 mod semantic;
 mod semantic_v2;
-mod wire_scan;
+pub mod wire_scan;
 
 pub use semantic::semantic_diff;
 pub use semantic_v2::semantic_diff_v2;

@@ -2,6 +2,8 @@
 //! would decode "fine". This walks the raw wire format of a `FromFunction` against the
 //! schema and reports any field the protocol does not define.
 
+use statefun_protocol::wire::Reader;
+
 #[derive(Clone, Copy, Debug)]
 enum Msg {
     FromFunction,
@@ -55,53 +57,28 @@ fn schema(msg: Msg) -> &'static [(u64, Field)] {
     }
 }
 
-fn read_varint(buf: &mut &[u8]) -> Result<u64, String> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let (&byte, rest) = buf.split_first().ok_or("truncated varint")?;
-        *buf = rest;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err("varint longer than 10 bytes".into())
-}
-
 /// Returns the path of the first field of `bytes` (a `FromFunction`) that the protocol
 /// does not define, or that arrives with the wrong wire type.
 pub fn unknown_field(bytes: &[u8]) -> Result<(), String> {
-    scan(bytes, Msg::FromFunction, "FromFunction")
+    scan(Reader::new(bytes), Msg::FromFunction, "FromFunction")
 }
 
-fn scan(mut buf: &[u8], msg: Msg, path: &str) -> Result<(), String> {
-    while !buf.is_empty() {
-        let key = read_varint(&mut buf).map_err(|e| format!("{path}: {e}"))?;
-        let (number, wire_type) = (key >> 3, key & 7);
-        let Some(&(_, field)) = schema(msg).iter().find(|(n, _)| *n == number) else {
+fn scan(mut reader: Reader<'_>, msg: Msg, path: &str) -> Result<(), String> {
+    while let Some((number, value)) = reader.next_field().map_err(|e| format!("{path}: {e}"))? {
+        let Some(&(_, field)) = schema(msg).iter().find(|(n, _)| *n == u64::from(number)) else {
             return Err(format!("{path}: field {number} is not part of {msg:?}"));
         };
-        match (field, wire_type) {
-            (Field::Varint, 0) => {
-                read_varint(&mut buf).map_err(|e| format!("{path}.{number}: {e}"))?;
+        let wrong = |e| format!("{path}: {e}");
+        match field {
+            Field::Varint => {
+                value.varint(number).map_err(wrong)?;
             }
-            (Field::Bytes | Field::Message(_), 2) => {
-                let len = read_varint(&mut buf).map_err(|e| format!("{path}.{number}: {e}"))?;
-                let len = usize::try_from(len)
-                    .map_err(|_| format!("{path}.{number}: length overflow"))?;
-                if len > buf.len() {
-                    return Err(format!("{path}.{number}: truncated"));
-                }
-                let (body, rest) = buf.split_at(len);
-                buf = rest;
-                if let Field::Message(inner) = field {
-                    scan(body, inner, &format!("{path}.{number}"))?;
-                }
+            Field::Bytes => {
+                value.bytes(number).map_err(wrong)?;
             }
-            (_, wire_type) => {
-                return Err(format!(
-                    "{path}: field {number} has wrong wire type {wire_type}"
-                ));
+            Field::Message(inner) => {
+                let range = value.bytes(number).map_err(wrong)?;
+                scan(reader.nested(range), inner, &format!("{path}.{number}"))?;
             }
         }
     }
@@ -122,5 +99,12 @@ mod tests {
         let mut wrong = good;
         wrong[7] = 0x22; // field 4 instead of 2 in the mutation
         assert!(unknown_field(&wrong).unwrap_err().contains("field 4"));
+        let mut wrong_type = good;
+        wrong_type[5] = 0x0A; // the mutation's field 1 (a varint) length-delimited
+        let error = unknown_field(&wrong_type).unwrap_err();
+        assert!(
+            error.contains("FromFunction.100.1: field 1 has wire type"),
+            "{error}"
+        );
     }
 }

@@ -11,7 +11,7 @@ const ID: &str = "user-1234";
 
 fn wrapper(tag: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
-    prost::encoding::encode_varint(payload.len() as u64, &mut out);
+    statefun_protocol::wire::encode_varint(payload.len() as u64, &mut out);
     out.extend_from_slice(payload);
     out
 }

@@ -10,26 +10,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use statefun_protocol::Address;
+use statefun_protocol::wire::{canonical_address_parts, is_canonical_address};
 
-use super::encode;
-
-/// An address's parts, borrowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct AddressParts<'a> {
-    pub namespace: &'a str,
-    pub r#type: &'a str,
-    pub id: &'a str,
-}
-
-impl<'a> From<&'a Address> for AddressParts<'a> {
-    fn from(address: &'a Address) -> Self {
-        Self {
-            namespace: &address.namespace,
-            r#type: &address.r#type,
-            id: &address.id,
-        }
-    }
-}
+pub(crate) use statefun_protocol::wire::AddressParts;
 
 /// An address by its canonical encoding.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -37,8 +20,8 @@ pub(crate) struct AddressKey(Arc<[u8]>);
 
 impl AddressKey {
     pub fn new(parts: AddressParts<'_>) -> Self {
-        let mut encoded = Vec::with_capacity(encode::address_len(parts));
-        encode::put_address(&mut encoded, parts);
+        let mut encoded = Vec::with_capacity(parts.encoded_len());
+        parts.encode(&mut encoded);
         Self(encoded.into())
     }
 
@@ -50,28 +33,10 @@ impl AddressKey {
     }
 
     /// Whether `encoded` is an `Address` as [`new`](Self::new) would write it: valid UTF-8
-    /// parts, each field at most once, non-empty, in field order, nothing else.
+    /// parts, each field at most once, non-empty, in field order, with minimal lengths,
+    /// nothing else. Only then is it its own key: `0a 81 00 67` is the namespace `g` too.
     pub fn is_canonical(encoded: &[u8]) -> bool {
-        let mut rest = encoded;
-        let mut last_field = 0;
-        while let [key, tail @ ..] = rest {
-            let field = key >> 3;
-            if key & 7 != 2 || field <= last_field || field > 3 {
-                return false;
-            }
-            let Some((len, tail)) = read_len(tail) else {
-                return false;
-            };
-            let Some(part) = tail.get(..len) else {
-                return false;
-            };
-            if part.is_empty() || !is_utf8(part) {
-                return false;
-            }
-            last_field = field;
-            rest = &tail[len..];
-        }
-        true
+        is_canonical_address(encoded)
     }
 
     /// The encoding, to copy into a request.
@@ -81,14 +46,7 @@ impl AddressKey {
 
     /// The namespace, type and id, as bytes.
     pub fn parts_bytes(&self) -> [&[u8]; 3] {
-        let mut parts: [&[u8]; 3] = [&[], &[], &[]];
-        let mut rest = &self.0[..];
-        while let [key, tail @ ..] = rest {
-            let (len, tail) = read_len(tail).expect("a canonical encoding");
-            parts[usize::from(key >> 3) - 1] = &tail[..len];
-            rest = &tail[len..];
-        }
-        parts
+        canonical_address_parts(&self.0).expect("a canonical encoding")
     }
 
     /// The function type's name, as bytes.
@@ -126,24 +84,6 @@ impl fmt::Debug for AddressKey {
     }
 }
 
-/// Whether `bytes` are UTF-8; the ASCII addresses and typenames usually are, which is
-/// quicker to see.
-pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
-    bytes.is_ascii() || std::str::from_utf8(bytes).is_ok()
-}
-
-/// A length prefix.
-fn read_len(bytes: &[u8]) -> Option<(usize, &[u8])> {
-    let mut len = 0usize;
-    for (index, &byte) in bytes.iter().enumerate().take(5) {
-        len |= usize::from(byte & 0x7F) << (7 * index);
-        if byte < 0x80 {
-            return Some((len, &bytes[index + 1..]));
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +119,8 @@ mod tests {
             vec![0x0A, 1, b'a', 0x20, 1],
             vec![0x0A, 2, b'a'],
             vec![0x0A, 1, 0xFF],
+            // A length written with two bytes where one does.
+            vec![0x0A, 0x81, 0x00, b'a'],
         ] {
             assert!(!AddressKey::is_canonical(&odd), "{odd:02x?}");
         }

@@ -18,12 +18,9 @@ use statefun_protocol::from_function::{
 };
 use statefun_protocol::{FromFunction, TypedValue};
 
-use super::address_key::{AddressKey, AddressParts, is_utf8};
+use statefun_protocol::wire::{self, RECURSION_LIMIT, Reader, Value, WireErrorKind};
 
-const VARINT: u8 = 0;
-const I64: u8 = 1;
-const LEN: u8 = 2;
-const I32: u8 = 5;
+use super::address_key::AddressKey;
 
 /// What a function answered.
 #[derive(Debug)]
@@ -126,22 +123,24 @@ impl From<InvocationResponse> for Effects {
 /// Reads `body` if it is a `FromFunction` holding one `InvocationResponse` that prost
 /// would read as the scan does (the body itself is left for the caller to set); `None`
 /// leaves it to prost.
+///
+/// The mutations, delayed messages and egress records are decoded by prost on their own.
+/// prost counts its recursion limit (100 nested messages and groups) from where it
+/// starts, so a group nested 97 or more deep in one of them would be refused in the whole
+/// body but not on its own; such a part is left to prost's decoding of the whole body.
 fn scan(body: &[u8]) -> Option<Effects> {
     let mut from_function = Reader::new(body);
     let mut range = None;
-    while !from_function.is_empty() {
-        let (field, wire) = from_function.key()?;
-        match (field, wire) {
-            (100, LEN) if range.is_none() => {
-                range = Some(place(body, from_function.bytes()?));
-            }
+    while let Some((field, value)) = from_function.next_field().ok()? {
+        match (field, value) {
+            (100, Value::Bytes(bytes)) if range.is_none() => range = Some(bytes),
             // Sent twice (merged by prost), an incomplete context or a bad wire type.
             (100 | 101, _) => return None,
-            (_, wire) => from_function.skip(wire)?,
+            _ => {}
         }
     }
     // No response at all reads as an empty one.
-    let range = range.unwrap_or(0..0);
+    let mut response = from_function.nested(range.unwrap_or(0..0));
     let mut scanned = Effects {
         body: Bytes::new(),
         messages: Messages::default(),
@@ -149,57 +148,79 @@ fn scan(body: &[u8]) -> Option<Effects> {
         delayed: Vec::new(),
         egresses: Vec::new(),
     };
-    let mut response = Reader::new(&body[range]);
-    while !response.is_empty() {
-        let (field, wire) = response.key()?;
-        match (field, wire) {
-            (1, LEN) => scanned
+    while let Some((field, value)) = response.next_field().ok()? {
+        match (field, value) {
+            (1, Value::Bytes(part)) => scanned
                 .mutations
-                .push(PersistedValueMutation::decode(response.bytes()?).ok()?),
-            (2, LEN) => {
-                let message = read_message(body, response.bytes()?)?;
+                .push(PersistedValueMutation::decode(prost_part(body, part)?).ok()?),
+            (2, Value::Bytes(part)) => {
+                let message = read_message(response.nested(part))?;
                 scanned.messages.push(message);
             }
-            (3, LEN) => scanned
+            (3, Value::Bytes(part)) => scanned
                 .delayed
-                .push(DelayedInvocation::decode(response.bytes()?).ok()?),
-            (4, LEN) => scanned
+                .push(DelayedInvocation::decode(prost_part(body, part)?).ok()?),
+            (4, Value::Bytes(part)) => scanned
                 .egresses
-                .push(EgressMessage::decode(response.bytes()?).ok()?),
+                .push(EgressMessage::decode(prost_part(body, part)?).ok()?),
             (1..=4, _) => return None,
-            (_, wire) => response.skip(wire)?,
+            _ => {}
         }
     }
     Some(scanned)
 }
 
-/// Where `part`, a slice of `body`, is in it.
-fn place(body: &[u8], part: &[u8]) -> Range<usize> {
-    let start = part.as_ptr() as usize - body.as_ptr() as usize;
-    debug_assert!(start + part.len() <= body.len(), "a slice of the body");
-    start..start + part.len()
+/// Groups nested this deep need at least one byte to start and one to end each.
+const DEEP_GROUPS: usize = 2 * (RECURSION_LIMIT as usize - 3);
+
+/// The bytes of a part for prost to decode on its own; `None` (prost decodes the whole
+/// body) when the part is long enough to hide groups nested near prost's limit.
+fn prost_part(body: &[u8], part: Range<usize>) -> Option<&[u8]> {
+    let bytes = &body[part];
+    (bytes.len() < DEEP_GROUPS || !has_deep_groups(bytes)).then_some(bytes)
 }
 
-/// Reads an outgoing `Invocation` of `body`: a target address and an argument at most
-/// once each.
-fn read_message(body: &[u8], bytes: &[u8]) -> Option<OutgoingMessage> {
-    let mut message = Reader::new(bytes);
+/// Whether `bytes`, read as a message at its place in the body, and every
+/// length-delimited field in it as one too, nest groups too deep for prost: a
+/// conservative sign (bytes that are no message are not looked into further).
+fn has_deep_groups(bytes: &[u8]) -> bool {
+    fn deep(mut reader: Reader<'_>, levels: u32) -> bool {
+        loop {
+            match reader.next_field() {
+                Ok(Some((_, Value::Bytes(range)))) => {
+                    if levels < 8 && deep(reader.nested(range), levels + 1) {
+                        return true;
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => return false,
+                Err(error) => return error.kind() == WireErrorKind::RecursionLimit,
+            }
+        }
+    }
+    // A mutation, delayed message or egress record is a message at depth 2 of the body.
+    let whole = 0..bytes.len();
+    deep(Reader::new(bytes).nested(whole.clone()).nested(whole), 0)
+}
+
+/// Reads an outgoing `Invocation`: a target address and an argument at most once each.
+fn read_message(mut message: Reader<'_>) -> Option<OutgoingMessage> {
     let mut outgoing = OutgoingMessage {
         target: None,
         argument: Argument::Absent,
     };
-    while !message.is_empty() {
-        match message.key()? {
-            (1, LEN) if outgoing.target.is_none() => {
-                outgoing.target = Some(read_address(message.bytes()?)?);
+    while let Some((field, value)) = message.next_field().ok()? {
+        match (field, value) {
+            (1, Value::Bytes(address)) if outgoing.target.is_none() => {
+                let encoded = message.bytes(address.clone());
+                outgoing.target = Some(read_address(encoded, message.nested(address))?);
             }
-            (2, LEN) if matches!(outgoing.argument, Argument::Absent) => {
-                let argument = message.bytes()?;
-                check_argument(argument)?;
-                outgoing.argument = Argument::Encoded(place(body, argument));
+            (2, Value::Bytes(argument)) if matches!(outgoing.argument, Argument::Absent) => {
+                check_argument(message.nested(argument.clone()))?;
+                outgoing.argument = Argument::Encoded(argument);
             }
             (1 | 2, _) => return None,
-            (_, wire) => message.skip(wire)?,
+            _ => {}
         }
     }
     Some(outgoing)
@@ -207,19 +228,13 @@ fn read_message(body: &[u8], bytes: &[u8]) -> Option<OutgoingMessage> {
 
 /// Checks a `TypedValue` to forward as it is: only its three fields, rightly typed (a
 /// field repeated is read as its last occurrence by every reader alike).
-fn check_argument(bytes: &[u8]) -> Option<()> {
-    let mut value = Reader::new(bytes);
-    while !value.is_empty() {
-        match value.key()? {
-            (1, LEN) => {
-                is_utf8(value.bytes()?).then_some(())?;
+fn check_argument(mut value: Reader<'_>) -> Option<()> {
+    while let Some((field, part)) = value.next_field().ok()? {
+        match (field, part) {
+            (1, Value::Bytes(typename)) => {
+                wire::is_utf8(value.bytes(typename)).then_some(())?;
             }
-            (2, VARINT) => {
-                value.varint()?;
-            }
-            (3, LEN) => {
-                value.bytes()?;
-            }
+            (2, Value::Varint(_)) | (3, Value::Bytes(_)) => {}
             // Anything else prost would drop: let it, by decoding.
             _ => return None,
         }
@@ -227,94 +242,17 @@ fn check_argument(bytes: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// Reads an `Address` as prost does: a string sent twice is its last occurrence. What
-/// prost itself wrote is the key as it is.
-fn read_address(bytes: &[u8]) -> Option<AddressKey> {
-    if AddressKey::is_canonical(bytes) {
-        return Some(AddressKey::from_canonical(bytes));
+/// Reads an `Address` as prost does: a string sent twice is its last occurrence, and
+/// lengths may take more bytes than needed. What prost itself wrote is the key as it is;
+/// anything else is keyed by its canonical encoding, so that each address has one key.
+fn read_address(encoded: &[u8], address: Reader<'_>) -> Option<AddressKey> {
+    if AddressKey::is_canonical(encoded) {
+        return Some(AddressKey::from_canonical(encoded));
     }
-    let mut reader = Reader::new(bytes);
-    let mut parts = ["", "", ""];
-    while !reader.is_empty() {
-        match reader.key()? {
-            (field @ 1..=3, LEN) => {
-                parts[field as usize - 1] = std::str::from_utf8(reader.bytes()?).ok()?;
-            }
-            (1..=3, _) => return None,
-            (_, wire) => reader.skip(wire)?,
-        }
-    }
-    Some(AddressKey::new(AddressParts {
-        namespace: parts[0],
-        r#type: parts[1],
-        id: parts[2],
-    }))
+    Some(AddressKey::new(wire::read_address(address).ok()?))
 }
 
-/// Protobuf wire format, strict where prost is: `None` on anything it would reject, and on
-/// groups, which the scan leaves to prost.
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self { rest: bytes }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.rest.is_empty()
-    }
-
-    fn varint(&mut self) -> Option<u64> {
-        // Keys and lengths of small fields take one byte.
-        if let Some((&byte, rest)) = self.rest.split_first()
-            && byte < 0x80
-        {
-            self.rest = rest;
-            return Some(u64::from(byte));
-        }
-        let mut value = 0u64;
-        for (index, &byte) in self.rest.iter().enumerate().take(10) {
-            // The tenth byte holds the 64th bit only.
-            if index == 9 && byte > 1 {
-                return None;
-            }
-            value |= u64::from(byte & 0x7F) << (7 * index);
-            if byte < 0x80 {
-                self.rest = &self.rest[index + 1..];
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    /// A field number (1 to 2^29 - 1) and a wire type.
-    fn key(&mut self) -> Option<(u32, u8)> {
-        let key = u32::try_from(self.varint()?).ok()?;
-        let field = key >> 3;
-        (field != 0).then_some((field, (key & 7) as u8))
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.varint()?).ok()?;
-        let bytes = self.rest.get(..len)?;
-        self.rest = &self.rest[len..];
-        Some(bytes)
-    }
-
-    fn skip(&mut self, wire: u8) -> Option<()> {
-        let len = match wire {
-            VARINT => return self.varint().map(|_| ()),
-            LEN => return self.bytes().map(|_| ()),
-            I64 => 8,
-            I32 => 4,
-            _ => return None,
-        };
-        self.rest = self.rest.get(len..)?;
-        Some(())
-    }
-}
-
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod oracle;
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,6 @@
 
 use statefun_protocol::TypedValue;
 
-use super::address_key::AddressParts;
-
 /// `ToFunction.request` (field 100, a message): the key takes two bytes.
 const TO_FUNCTION_INVOCATION: [u8; 2] = [0xA2, 0x06];
 /// Keys of length-delimited fields 1, 2 and 3.
@@ -60,19 +58,6 @@ fn put_optional(out: &mut Vec<u8>, key: u8, bytes: &[u8]) {
     if !bytes.is_empty() {
         put_bytes_field(out, key, bytes);
     }
-}
-
-/// The encoded size of an `Address` message (without key and length).
-pub(crate) fn address_len(address: AddressParts<'_>) -> usize {
-    optional_len(address.namespace.as_bytes())
-        + optional_len(address.r#type.as_bytes())
-        + optional_len(address.id.as_bytes())
-}
-
-pub(crate) fn put_address(out: &mut Vec<u8>, address: AddressParts<'_>) {
-    put_optional(out, FIELD_1, address.namespace.as_bytes());
-    put_optional(out, FIELD_2, address.r#type.as_bytes());
-    put_optional(out, FIELD_3, address.id.as_bytes());
 }
 
 /// A `TypedValue` by its parts, so stored state needs no `TypedValue` of its own.

@@ -38,6 +38,8 @@ use statefun_protocol::{Address, TypedValue};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+#[cfg(feature = "fuzzing")]
+pub use decode::oracle::from_function_reads_as_prost;
 pub(crate) use delayed::DelayedMessage;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
 pub(crate) use inspect::{EndpointView, FunctionView, Gauges};

@@ -3,7 +3,7 @@
 //! leaves the field out. Decoding accepts any valid encoding, such as an explicit `0`.
 
 use bytes::Bytes;
-use prost::encoding::encoded_len_varint;
+use statefun_protocol::wire::encoded_len_varint;
 
 use super::{BoxError, Type};
 use crate::TypeName;
@@ -208,7 +208,7 @@ impl Wrapped for String {
 pub(crate) fn read_str(bytes: &Bytes) -> Result<&str, BoxError> {
     match field_one(bytes)? {
         None => Ok(""),
-        Some(field) => Ok(std::str::from_utf8(&bytes[field.range(1)?])?),
+        Some(field) => Ok(std::str::from_utf8(&bytes[field.bytes(1)?])?),
     }
 }
 

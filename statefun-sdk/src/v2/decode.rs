@@ -36,7 +36,7 @@ fn malformed(context: &'static str) -> impl Fn(WireError) -> ToFunctionError {
 fn not_utf8(what: &'static str, context: &'static str) -> ToFunctionError {
     ToFunctionError::Malformed {
         context,
-        source: WireError::NotUtf8(what),
+        source: WireError::not_utf8(what),
     }
 }
 
@@ -63,7 +63,7 @@ fn length_delimited(
     number: u32,
     context: &'static str,
 ) -> Result<Range<usize>, ToFunctionError> {
-    field.range(number).map_err(malformed(context))
+    field.bytes(number).map_err(malformed(context))
 }
 
 /// Decodes `body`, filling `state` and `invocations` (empty, possibly with room from

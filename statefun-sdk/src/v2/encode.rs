@@ -6,7 +6,8 @@ use prost::encoding::encoded_len_varint;
 
 use super::any;
 use super::state::{Slot, Value};
-use crate::wire::{Delayed, Effects, Egress, OutMessage, TypedPayload, encode_varint};
+use crate::effects::{Delayed, Effects, Egress, OutMessage, TypedPayload};
+use crate::wire::encode_varint;
 use crate::{Address, TypeName, arena};
 
 /// The 3.x egress record typenames the builders use, and the 2.x ones they become: the

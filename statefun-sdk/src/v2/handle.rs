@@ -10,10 +10,11 @@ use tracing::Instrument as _;
 use super::decode;
 use super::encode::{self, Unsupported};
 use super::state::{Slot, StateTable};
+use crate::effects::Effects;
 use crate::handler::{HandlerErrorInner, RequestReplyHandler, batch_failure};
 use crate::spare::Spare;
 use crate::storage::Storage;
-use crate::wire::Effects;
+use crate::wire::Invocations;
 use crate::{Address, Context, HandlerError, TypeName};
 
 thread_local! {
@@ -50,9 +51,7 @@ pub(crate) async fn handle(
         outcome = tracing::field::Empty,
     );
     let decode::Batch {
-        state,
-        mut invocations,
-        ..
+        state, invocations, ..
     } = batch;
     let table = StateTable::new(function.clone(), state);
     let missing: Vec<&str> = registered
@@ -72,6 +71,7 @@ pub(crate) async fn handle(
         return Err(error);
     }
     let batch_size = invocations.len();
+    let mut invocations = Invocations::decoded(invocations);
     let storage =
         Storage::with_request_states(function.clone(), registered.declared.clone(), table);
     let effects = Effects {
@@ -114,7 +114,7 @@ pub(crate) async fn handle(
             SLOTS.with(|spare| spare.set(slots));
         }
     }
-    spare.invocations = invocations;
+    spare.invocations = invocations.into_buffer();
     spare.messages = mem::take(&mut ctx.effects.messages);
     spare.egress = mem::take(&mut ctx.effects.egress);
     spare.put_back();

@@ -1,7 +1,16 @@
 //! `ToFunction` decoded as views into the request buffer: strings and payloads are slices
-//! of it, nothing is copied. Fields this SDK does not know are skipped, as protobuf
-//! requires; a sub-message that occurs twice keeps its last occurrence (proto3 would merge
-//! them, which no StateFun runtime relies on).
+//! of it, nothing is copied. What is accepted and how it reads are prost's: unknown fields
+//! (groups too) are skipped, strings must be UTF-8, and a message that occurs twice is
+//! merged into the first as prost merges it (the batch of a repeated field 100 gathers
+//! the states and invocations of all of them, a repeated address or value takes each
+//! field's last occurrence).
+//!
+//! Memory stays proportional to the body: the first [`EAGER`] invocations and states
+//! are decoded up front; the rest of a larger batch is checked up front (so a malformed
+//! request fails before any function runs) and decoded again one by one as the functions
+//! take them.
+
+use std::ops::Range;
 
 use bytes::Bytes;
 use bytestring::ByteString;
@@ -10,6 +19,11 @@ use statefun_protocol::typename;
 use super::reader::{Reader, WireError};
 
 use crate::{Address, TypeName};
+
+/// How many invocations (and states) a request decodes before it switches to checking
+/// and decoding lazily: the spare buffers' size, so that the usual batch takes no
+/// allocation and a huge one takes no more memory than this many views.
+pub(crate) const EAGER: usize = 1024;
 
 /// Why a request body is not a usable `ToFunction`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +45,7 @@ fn malformed(context: &'static str) -> impl Fn(WireError) -> ToFunctionError {
 }
 
 /// A `TypedValue` of the request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct TypedValueView {
     pub(crate) typename: ByteString,
     pub(crate) has_value: bool,
@@ -42,12 +56,12 @@ pub(crate) struct TypedValueView {
 #[derive(Debug, Clone)]
 pub(crate) struct StateEntry {
     /// Where the name is in the request: it is only compared, never kept.
-    pub(crate) name: std::ops::Range<usize>,
+    pub(crate) name: Range<usize>,
     pub(crate) value: Option<TypedValueView>,
 }
 
 /// One `ToFunction.Invocation`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct InvocationView {
     /// `None` when absent or when all three of its fields are empty.
     pub(crate) caller: Option<Address>,
@@ -64,84 +78,287 @@ pub(crate) struct Target<'a> {
 }
 
 /// The `InvocationBatchRequest` of a `ToFunction`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Batch<'a> {
     pub(crate) target: Target<'a>,
-    pub(crate) state: Vec<StateEntry>,
-    pub(crate) invocations: Vec<InvocationView>,
+    pub(crate) states: States,
+    pub(crate) invocations: Invocations,
 }
 
-/// Decodes `body`, filling `state` and `invocations` (empty vectors, usually with room
+/// The places of the `InvocationBatchRequest`s of a body (nearly always one).
+#[derive(Debug, Clone, Default)]
+struct Segments {
+    first: Range<usize>,
+    more: Vec<Range<usize>>,
+}
+
+impl Segments {
+    fn push(&mut self, range: Range<usize>, count: usize) {
+        if count == 0 {
+            self.first = range;
+        } else {
+            self.more.push(range);
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<Range<usize>> {
+        match index {
+            0 => Some(self.first.clone()),
+            _ => self.more.get(index - 1).cloned(),
+        }
+    }
+}
+
+/// Where lazy decoding resumes: the body and the batch fields left to read.
+#[derive(Debug, Clone)]
+struct Rest {
+    body: Bytes,
+    segments: Segments,
+    segment: usize,
+    position: usize,
+}
+
+impl Rest {
+    /// The next field numbered `wanted` of the remaining batch fields, read by `read`.
+    fn next<T>(
+        &mut self,
+        wanted: u32,
+        read: impl Fn(&Reader<'_>, Range<usize>) -> Result<T, ToFunctionError>,
+    ) -> Option<T> {
+        while let Some(segment) = self.segments.get(self.segment) {
+            let mut reader =
+                Reader::new(&self.body).nested(self.position.max(segment.start)..segment.end);
+            // Checked before the batch ran: a failure here is a bug of this module.
+            while let Some((number, field)) = reader.next_field().expect("a checked batch") {
+                if number == wanted {
+                    let range = field.bytes(wanted).expect("a checked batch");
+                    self.position = reader.position();
+                    return Some(read(&reader, range).expect("a checked batch"));
+                }
+            }
+            self.segment += 1;
+            self.position = 0;
+        }
+        None
+    }
+}
+
+/// The invocations of a batch, in order, each taken once.
+#[derive(Debug)]
+pub(crate) struct Invocations {
+    decoded: Vec<InvocationView>,
+    taken: usize,
+    // Boxed: batches past EAGER are rare, and this is moved along with every batch.
+    rest: Option<Box<Rest>>,
+    len: usize,
+}
+
+impl Invocations {
+    /// Invocations decoded up front, all of them: what the 2.x decoder produces.
+    pub(crate) fn decoded(decoded: Vec<InvocationView>) -> Self {
+        Self {
+            len: decoded.len(),
+            decoded,
+            taken: 0,
+            rest: None,
+        }
+    }
+
+    /// How many invocations the batch holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The next invocation.
+    #[inline]
+    pub(crate) fn next(&mut self) -> Option<InvocationView> {
+        if let Some(slot) = self.decoded.get_mut(self.taken) {
+            self.taken += 1;
+            return Some(std::mem::take(slot));
+        }
+        let rest = self.rest.as_mut()?;
+        rest.next(3, |reader, range| decode_invocation(reader.nested(range)))
+    }
+
+    /// The emptied buffer, for the next request.
+    pub(crate) fn into_buffer(mut self) -> Vec<InvocationView> {
+        self.decoded.clear();
+        self.decoded
+    }
+}
+
+/// The `PersistedValue`s of a batch.
+#[derive(Debug)]
+pub(crate) struct States {
+    decoded: Vec<StateEntry>,
+    /// The whole batch, when it holds more states than were decoded.
+    all: Option<Box<Rest>>,
+}
+
+impl States {
+    /// The last entry named `name` (the runtime sends each name once; if it repeats one,
+    /// the last wins), its value taken.
+    pub(crate) fn take_last(&mut self, body: &[u8], name: &[u8]) -> Option<StateEntry> {
+        if let Some(all) = &self.all {
+            let mut all = Rest::clone(all);
+            let mut last = None;
+            while let Some(entry) =
+                all.next(2, |reader, range| decode_state_entry(reader.nested(range)))
+            {
+                if body[entry.name.clone()] == *name {
+                    last = Some(entry);
+                }
+            }
+            return last;
+        }
+        let entry = self
+            .decoded
+            .iter_mut()
+            .rev()
+            .find(|entry| body[entry.name.clone()] == *name)?;
+        Some(StateEntry {
+            name: entry.name.clone(),
+            value: entry.value.take(),
+        })
+    }
+
+    /// The emptied buffer, for the next request.
+    pub(crate) fn into_buffer(mut self) -> Vec<StateEntry> {
+        self.decoded.clear();
+        self.decoded
+    }
+}
+
+/// What the first pass over the batches collects.
+struct Collected<'a> {
+    target: Option<Target<'a>>,
+    states: Vec<StateEntry>,
+    state_count: usize,
+    invocations: Vec<InvocationView>,
+    invocation_count: usize,
+    /// Where the first invocation not decoded is: segment and position.
+    lazy_from: Option<(usize, usize)>,
+}
+
+/// Decodes `body`, filling `states` and `invocations` (empty vectors, usually with room
 /// left by an earlier request).
 pub(crate) fn decode_to_function(
     body: &Bytes,
-    mut state: Vec<StateEntry>,
-    mut invocations: Vec<InvocationView>,
+    states: Vec<StateEntry>,
+    invocations: Vec<InvocationView>,
 ) -> Result<Batch<'_>, ToFunctionError> {
     let mut reader = Reader::new(body);
-    let mut batch = None;
+    let mut segments = Segments::default();
+    let mut count = 0;
+    let mut collected = Collected {
+        target: None,
+        states,
+        state_count: 0,
+        invocations,
+        invocation_count: 0,
+        lazy_from: None,
+    };
     while let Some((number, field)) = reader.next_field().map_err(malformed("ToFunction"))? {
         if number == 100 {
-            let range = field.range(100).map_err(malformed("ToFunction"))?;
-            state.clear();
-            invocations.clear();
-            let (target, filled_state, filled_invocations) =
-                decode_batch(reader.nested(range), state, invocations)?;
-            state = filled_state;
-            invocations = filled_invocations;
-            batch = Some(target);
+            let range = field.bytes(100).map_err(malformed("ToFunction"))?;
+            decode_batch(reader.nested(range.clone()), count, &mut collected)?;
+            segments.push(range, count);
+            count += 1;
         }
     }
-    let target = batch.ok_or(ToFunctionError::NoBatch)?;
+    if count == 0 {
+        return Err(ToFunctionError::NoBatch);
+    }
+    let target = collected.target.ok_or(ToFunctionError::NoTarget)?;
+    let rest = |segment, position| {
+        Box::new(Rest {
+            body: body.clone(),
+            segments: segments.clone(),
+            segment,
+            position,
+        })
+    };
+    let states = States {
+        all: (collected.state_count > collected.states.len()).then(|| rest(0, 0)),
+        decoded: collected.states,
+    };
+    let invocations = Invocations {
+        rest: collected
+            .lazy_from
+            .map(|(segment, position)| rest(segment, position)),
+        decoded: collected.invocations,
+        taken: 0,
+        len: collected.invocation_count,
+    };
     Ok(Batch {
         target,
-        state,
+        states,
         invocations,
     })
 }
 
-type Decoded<'a> = (Target<'a>, Vec<StateEntry>, Vec<InvocationView>);
-
 fn decode_batch<'a>(
     mut reader: Reader<'a>,
-    mut state: Vec<StateEntry>,
-    mut invocations: Vec<InvocationView>,
-) -> Result<Decoded<'a>, ToFunctionError> {
+    segment: usize,
+    collected: &mut Collected<'a>,
+) -> Result<(), ToFunctionError> {
     let context = "InvocationBatchRequest";
-    let mut target = None;
-    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
+    loop {
+        let position = reader.position();
+        let Some((number, field)) = reader.next_field().map_err(malformed(context))? else {
+            return Ok(());
+        };
         match number {
             1 => {
-                let range = field.range(1).map_err(malformed(context))?;
-                target = Some(decode_target(reader.nested(range))?);
+                let range = field.bytes(1).map_err(malformed(context))?;
+                let target = collected.target.get_or_insert(Target {
+                    namespace: "",
+                    name: "",
+                    id: ByteString::new(),
+                });
+                decode_target(reader.nested(range), target)?;
             }
             2 => {
-                let range = field.range(2).map_err(malformed(context))?;
-                state.push(decode_state_entry(reader.nested(range))?);
+                let range = field.bytes(2).map_err(malformed(context))?;
+                let entry = decode_state_entry(reader.nested(range))?;
+                if collected.states.len() < EAGER {
+                    collected.states.push(entry);
+                }
+                collected.state_count += 1;
             }
             3 => {
-                let range = field.range(3).map_err(malformed(context))?;
-                invocations.push(decode_invocation(reader.nested(range))?);
+                let range = field.bytes(3).map_err(malformed(context))?;
+                let invocation = decode_invocation(reader.nested(range))?;
+                if collected.invocations.len() < EAGER {
+                    collected.invocations.push(invocation);
+                } else if collected.lazy_from.is_none() {
+                    collected.lazy_from = Some((segment, position));
+                }
+                collected.invocation_count += 1;
             }
             _ => {}
         }
     }
-    Ok((target.ok_or(ToFunctionError::NoTarget)?, state, invocations))
 }
 
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
     let context = "PersistedValue";
     let mut name = 0..0;
-    let mut value = None;
+    let mut value: Option<TypedValueView> = None;
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
-            1 => name = field.range(1).map_err(malformed(context))?,
+            1 => {
+                let range = field.bytes(1).map_err(malformed(context))?;
+                text(&reader, range.clone(), "state name", context)?;
+                name = range;
+            }
             2 => {
-                let range = field.range(2).map_err(malformed(context))?;
-                value = Some(decode_typed_value(
+                let range = field.bytes(2).map_err(malformed(context))?;
+                decode_typed_value(
                     reader.nested(range),
+                    value.get_or_insert_default(),
                     "state TypedValue",
-                )?);
+                )?;
             }
             _ => {}
         }
@@ -151,41 +368,52 @@ fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionEr
 
 fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctionError> {
     let context = "Invocation";
-    let mut caller = None;
-    let mut argument = None;
+    let mut caller: Option<[Range<usize>; 3]> = None;
+    let mut argument: Option<TypedValueView> = None;
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
-                let range = field.range(1).map_err(malformed(context))?;
-                caller = Some(decode_address(reader.nested(range), "caller Address")?);
+                let range = field.bytes(1).map_err(malformed(context))?;
+                decode_address(reader.nested(range), caller.get_or_insert_default())?;
             }
             2 => {
-                let range = field.range(2).map_err(malformed(context))?;
-                argument = Some(decode_typed_value(
+                let range = field.bytes(2).map_err(malformed(context))?;
+                decode_typed_value(
                     reader.nested(range),
+                    argument.get_or_insert_default(),
                     "argument TypedValue",
-                )?);
+                )?;
             }
             _ => {}
         }
     }
-    let caller = caller.filter(|address: &Address| {
-        !(address.function_type().namespace().is_empty()
-            && address.function_type().name().is_empty()
-            && address.id().is_empty())
-    });
+    let caller = match caller {
+        Some([namespace, r#type, id])
+            if !(namespace.is_empty() && r#type.is_empty() && id.is_empty()) =>
+        {
+            let context = "caller Address";
+            Some(Address::from_parts(
+                TypeName::from_parts(
+                    utf8(&reader, namespace, "namespace", context)?,
+                    utf8(&reader, r#type, "type", context)?,
+                ),
+                utf8(&reader, id, "id", context)?,
+            ))
+        }
+        _ => None,
+    };
     Ok(InvocationView { caller, argument })
 }
 
 fn utf8(
     reader: &Reader<'_>,
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
     what: &'static str,
     context: &'static str,
 ) -> Result<ByteString, ToFunctionError> {
     ByteString::try_from(reader.slice(range)).map_err(|_| ToFunctionError::Malformed {
         context,
-        source: WireError::NotUtf8(what),
+        source: WireError::not_utf8(what),
     })
 }
 
@@ -204,7 +432,7 @@ const WELL_KNOWN: [&str; 6] = [
 /// check.
 fn typename_at(
     reader: &Reader<'_>,
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
     context: &'static str,
 ) -> Result<ByteString, ToFunctionError> {
     let bytes = reader.bytes(range.clone());
@@ -216,108 +444,82 @@ fn typename_at(
 
 fn text<'a>(
     reader: &Reader<'a>,
-    range: std::ops::Range<usize>,
+    range: Range<usize>,
     what: &'static str,
     context: &'static str,
 ) -> Result<&'a str, ToFunctionError> {
-    std::str::from_utf8(reader.bytes(range)).map_err(|_| ToFunctionError::Malformed {
-        context,
-        source: WireError::NotUtf8(what),
-    })
+    statefun_protocol::wire::utf8(reader.bytes(range), what).map_err(malformed(context))
 }
 
-fn decode_target(mut reader: Reader<'_>) -> Result<Target<'_>, ToFunctionError> {
+fn decode_target<'a>(
+    mut reader: Reader<'a>,
+    target: &mut Target<'a>,
+) -> Result<(), ToFunctionError> {
     let context = "target Address";
-    let mut target = Target {
-        namespace: "",
-        name: "",
-        id: ByteString::new(),
-    };
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
-                let range = field.range(1).map_err(malformed(context))?;
+                let range = field.bytes(1).map_err(malformed(context))?;
                 target.namespace = text(&reader, range, "namespace", context)?;
             }
             2 => {
-                let range = field.range(2).map_err(malformed(context))?;
+                let range = field.bytes(2).map_err(malformed(context))?;
                 target.name = text(&reader, range, "type", context)?;
             }
             3 => {
-                let range = field.range(3).map_err(malformed(context))?;
+                let range = field.bytes(3).map_err(malformed(context))?;
                 target.id = utf8(&reader, range, "id", context)?;
             }
             _ => {}
         }
     }
-    Ok(target)
+    Ok(())
 }
 
+/// A caller `Address`, merged into `parts` as prost merges a repeated message: the
+/// places of its three strings, of which only the last occurrences are kept (and checked
+/// to be UTF-8 when they are made strings).
 fn decode_address(
     mut reader: Reader<'_>,
-    context: &'static str,
-) -> Result<Address, ToFunctionError> {
-    let (mut namespace, mut r#type, mut id) =
-        (ByteString::new(), ByteString::new(), ByteString::new());
+    parts: &mut [Range<usize>; 3],
+) -> Result<(), ToFunctionError> {
+    const WHAT: [&str; 3] = ["namespace", "type", "id"];
+    let context = "caller Address";
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
-        match number {
-            1 => {
-                namespace = utf8(
-                    &reader,
-                    field.range(1).map_err(malformed(context))?,
-                    "namespace",
-                    context,
-                )?
+        if let 1..=3 = number {
+            let index = number as usize - 1;
+            let range = field.bytes(number).map_err(malformed(context))?;
+            // prost checks every occurrence, also one replaced later.
+            let replaced = std::mem::replace(&mut parts[index], range);
+            if !replaced.is_empty() {
+                text(&reader, replaced, WHAT[index], context)?;
             }
-            2 => {
-                r#type = utf8(
-                    &reader,
-                    field.range(2).map_err(malformed(context))?,
-                    "type",
-                    context,
-                )?
-            }
-            3 => {
-                id = utf8(
-                    &reader,
-                    field.range(3).map_err(malformed(context))?,
-                    "id",
-                    context,
-                )?
-            }
-            _ => {}
         }
     }
-    Ok(Address::from_parts(
-        TypeName::from_parts(namespace, r#type),
-        id,
-    ))
+    Ok(())
 }
 
+/// A `TypedValue`, merged into `view` as prost merges a repeated message.
 fn decode_typed_value(
     mut reader: Reader<'_>,
+    view: &mut TypedValueView,
     context: &'static str,
-) -> Result<TypedValueView, ToFunctionError> {
-    let mut view = TypedValueView {
-        typename: ByteString::new(),
-        has_value: false,
-        value: Bytes::new(),
-    };
+) -> Result<(), ToFunctionError> {
     while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
         match number {
             1 => {
                 view.typename = typename_at(
                     &reader,
-                    field.range(1).map_err(malformed(context))?,
+                    field.bytes(1).map_err(malformed(context))?,
                     context,
                 )?
             }
             2 => view.has_value = field.varint(2).map_err(malformed(context))? != 0,
-            3 => view.value = reader.slice(field.range(3).map_err(malformed(context))?),
+            3 => view.value = reader.slice(field.bytes(3).map_err(malformed(context))?),
             _ => {}
         }
     }
-    Ok(view)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -332,6 +534,24 @@ mod tests {
 
     fn encode(request: ToFunction) -> Bytes {
         Bytes::from(request.encode_to_vec())
+    }
+
+    fn decode(body: &Bytes) -> Result<Batch<'_>, ToFunctionError> {
+        decode_to_function(body, Vec::new(), Vec::new())
+    }
+
+    fn all_invocations(batch: &mut Batch<'_>) -> Vec<InvocationView> {
+        std::iter::from_fn(|| batch.invocations.next()).collect()
+    }
+
+    fn batch_of(invocations: Vec<Invocation>, state: Vec<PersistedValue>) -> ToFunction {
+        ToFunction {
+            request: Some(Request::Invocation(InvocationBatchRequest {
+                target: Some(WireAddress::new("ns", "fn", "id")),
+                state,
+                invocations,
+            })),
+        }
     }
 
     #[test]
@@ -364,24 +584,28 @@ mod tests {
                 ],
             })),
         });
-        let batch = decode_to_function(&body, Vec::new(), Vec::new()).unwrap();
+        let mut batch = decode(&body).unwrap();
         let target = &batch.target;
         assert_eq!(
             (target.namespace, target.name, &target.id[..]),
             ("ns", "fn", "id-1")
         );
-        assert_eq!(batch.state.len(), 2);
-        assert_eq!(&body[batch.state[0].name.clone()], b"seen");
-        assert_eq!(
-            batch.state[0].value.as_ref().unwrap().value[..],
-            [0x0D, 1, 0, 0, 0]
+        let seen = batch.states.take_last(&body, b"seen").unwrap();
+        assert_eq!(&body[seen.name.clone()], b"seen");
+        assert_eq!(seen.value.unwrap().value[..], [0x0D, 1, 0, 0, 0]);
+        assert!(
+            batch
+                .states
+                .take_last(&body, b"empty")
+                .unwrap()
+                .value
+                .is_none()
         );
-        assert!(batch.state[1].value.is_none());
-        assert_eq!(
-            batch.invocations[0].caller.as_ref().unwrap().to_string(),
-            "a/b/c"
-        );
-        let argument = batch.invocations[0].argument.as_ref().unwrap();
+        assert!(batch.states.take_last(&body, b"other").is_none());
+        assert_eq!(batch.invocations.len(), 2);
+        let invocations = all_invocations(&mut batch);
+        assert_eq!(invocations[0].caller.as_ref().unwrap().to_string(), "a/b/c");
+        let argument = invocations[0].argument.as_ref().unwrap();
         assert_eq!(&argument.typename[..], "x/y");
         assert!(argument.has_value);
         let range = body.as_ptr_range();
@@ -390,25 +614,196 @@ mod tests {
             "the payload is a slice of the body"
         );
         assert!(
-            batch.invocations[1].caller.is_none(),
+            invocations[1].caller.is_none(),
             "an all-empty caller is no caller"
         );
-        assert!(batch.invocations[1].argument.is_none());
+        assert!(invocations[1].argument.is_none());
+    }
+
+    #[test]
+    fn skips_groups_in_unknown_fields() {
+        // An Invocation holding, before its argument, an unknown group 7 with a varint and
+        // a nested group 8 inside.
+        let mut invocation = vec![0x3B, 0x08, 0x01, 0x43, 0x44, 0x3C];
+        invocation.extend(
+            Invocation {
+                caller: None,
+                argument: Some(TypedValue::new("x/y", b"v".to_vec())),
+            }
+            .encode_to_vec(),
+        );
+        let mut batch = InvocationBatchRequest {
+            target: Some(WireAddress::new("ns", "fn", "id")),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        batch.push(0x1A);
+        batch.push(invocation.len() as u8);
+        batch.extend(&invocation);
+        let mut body = vec![0xA2, 0x06, batch.len() as u8];
+        body.extend(&batch);
+        let body = Bytes::from(body);
+        let theirs = ToFunction::decode(body.clone()).expect("prost skips the group");
+        let Some(Request::Invocation(theirs)) = theirs.request else {
+            panic!()
+        };
+        let mut ours = decode(&body).unwrap();
+        let invocations = all_invocations(&mut ours);
+        assert_eq!(invocations.len(), theirs.invocations.len());
+        assert_eq!(&invocations[0].argument.as_ref().unwrap().value[..], b"v");
+        // An end without a start, and a group that does not end, are errors (as in prost).
+        for bad in [&[0xA2, 0x06, 0x01, 0x3C][..], &[0xA2, 0x06, 0x01, 0x3B]] {
+            let bad = Bytes::copy_from_slice(bad);
+            assert!(ToFunction::decode(bad.clone()).is_err());
+            assert!(decode(&bad).is_err(), "{bad:02x?}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_prost_rejects_in_varints_and_keys() {
+        // A 10-byte varint whose last byte is 2: an unknown field 5's value.
+        let mut too_long = vec![0x28];
+        too_long.extend([0xFF; 9]);
+        too_long.push(0x02);
+        // Field 2^29 (a 33-bit key) with a varint.
+        let big_field = vec![0x80, 0x80, 0x80, 0x80, 0x10, 0x00];
+        for unknown in [too_long, big_field] {
+            let mut body = unknown.clone();
+            body.extend(batch_of(vec![], vec![]).encode_to_vec());
+            let body = Bytes::from(body);
+            assert!(
+                ToFunction::decode(body.clone()).is_err(),
+                "prost rejects {unknown:02x?}"
+            );
+            assert!(
+                matches!(decode(&body), Err(ToFunctionError::Malformed { .. })),
+                "{unknown:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn state_names_must_be_utf8() {
+        let body = encode(batch_of(
+            vec![],
+            vec![PersistedValue {
+                state_name: "seen".into(),
+                state_value: None,
+            }],
+        ));
+        let mut bytes = body.to_vec();
+        let at = bytes.windows(4).position(|w| w == b"seen").unwrap();
+        bytes[at] = 0xFF;
+        let bad = Bytes::from(bytes);
+        assert!(ToFunction::decode(bad.clone()).is_err());
+        let message = decode(&bad).unwrap_err().to_string();
+        assert!(
+            message.contains("state name is not valid UTF-8"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_repeated_batch_merges_as_prost_merges_it() {
+        let first = batch_of(
+            vec![Invocation {
+                caller: None,
+                argument: Some(TypedValue::new("x/y", b"1".to_vec())),
+            }],
+            vec![PersistedValue {
+                state_name: "a".into(),
+                state_value: None,
+            }],
+        );
+        let second = ToFunction {
+            request: Some(Request::Invocation(InvocationBatchRequest {
+                // Only the id: the namespace and type of the first stay.
+                target: Some(WireAddress::new("", "", "other")),
+                state: vec![],
+                invocations: vec![Invocation {
+                    caller: Some(WireAddress::new("c", "", "")),
+                    argument: Some(TypedValue::new("x/y", b"2".to_vec())),
+                }],
+            })),
+        };
+        let mut body = first.encode_to_vec();
+        body.extend(second.encode_to_vec());
+        let body = Bytes::from(body);
+        let Some(Request::Invocation(theirs)) = ToFunction::decode(body.clone()).unwrap().request
+        else {
+            panic!()
+        };
+        let mut ours = decode(&body).unwrap();
+        let target = theirs.target.unwrap();
+        assert_eq!(
+            (ours.target.namespace, ours.target.name, &ours.target.id[..]),
+            (&target.namespace[..], &target.r#type[..], &target.id[..])
+        );
+        assert!(ours.states.take_last(&body, b"a").is_some());
+        let invocations = all_invocations(&mut ours);
+        let values: Vec<&[u8]> = invocations
+            .iter()
+            .map(|i| &i.argument.as_ref().unwrap().value[..])
+            .collect();
+        assert_eq!(values, [b"1", b"2"]);
+        assert_eq!(theirs.invocations.len(), 2);
+        assert_eq!(invocations[1].caller.as_ref().unwrap().to_string(), "c//");
+    }
+
+    #[test]
+    fn a_large_batch_is_checked_whole_and_decoded_lazily() {
+        let count = EAGER * 2 + 7;
+        let invocations = (0..count)
+            .map(|i| Invocation {
+                caller: None,
+                argument: Some(TypedValue::new("x/y", i.to_string().into_bytes())),
+            })
+            .collect();
+        let states = (0..EAGER + 3)
+            .map(|i| PersistedValue {
+                state_name: format!("s{}", i % (EAGER + 1)),
+                state_value: Some(TypedValue::new("x/y", i.to_string().into_bytes())),
+            })
+            .collect();
+        let request = batch_of(invocations, states);
+        let body = encode(request.clone());
+        let mut batch = decode(&body).unwrap();
+        assert_eq!(batch.invocations.len(), count);
+        let values: Vec<String> = all_invocations(&mut batch)
+            .iter()
+            .map(|i| String::from_utf8(i.argument.as_ref().unwrap().value.to_vec()).unwrap())
+            .collect();
+        assert_eq!(
+            values,
+            (0..count).map(|i| i.to_string()).collect::<Vec<_>>()
+        );
+        // Names repeat past EAGER + 1 entries: the last one wins.
+        let s0 = batch.states.take_last(&body, b"s0").unwrap();
+        assert_eq!(
+            &s0.value.unwrap().value[..],
+            (EAGER + 1).to_string().as_bytes()
+        );
+        let s5 = batch.states.take_last(&body, b"s5").unwrap();
+        assert_eq!(&s5.value.unwrap().value[..], b"5");
+
+        // A bad invocation at the very end fails the whole request up front.
+        let mut bytes = body.to_vec();
+        let last = bytes.len() - 1;
+        bytes[last] = 0xFF;
+        let typename_at = bytes.len() - 1 - count.to_string().len() - 1 - 2 - 3;
+        bytes[typename_at] = 0xFF;
+        let bad = Bytes::from(bytes);
+        assert!(ToFunction::decode(bad.clone()).is_err());
+        assert!(decode(&bad).is_err());
     }
 
     #[test]
     fn rejects_a_request_without_batch_or_target() {
-        assert_eq!(
-            decode_to_function(&Bytes::new(), Vec::new(), Vec::new()).unwrap_err(),
-            ToFunctionError::NoBatch
-        );
+        assert_eq!(decode(&Bytes::new()).unwrap_err(), ToFunctionError::NoBatch);
         let no_target = encode(ToFunction {
             request: Some(Request::Invocation(InvocationBatchRequest::default())),
         });
-        assert_eq!(
-            decode_to_function(&no_target, Vec::new(), Vec::new()).unwrap_err(),
-            ToFunctionError::NoTarget
-        );
+        assert_eq!(decode(&no_target).unwrap_err(), ToFunctionError::NoTarget);
     }
 
     #[test]
@@ -449,6 +844,6 @@ mod tests {
             }
             .encode_to_vec(),
         );
-        assert!(decode_to_function(&Bytes::from(body), Vec::new(), Vec::new()).is_ok());
+        assert!(decode(&Bytes::from(body)).is_ok());
     }
 }

@@ -3,66 +3,13 @@
 //! and prost do, so answers are byte-identical to theirs.
 
 use bytes::{Bytes, BytesMut};
-use bytestring::ByteString;
-use prost::encoding::encoded_len_varint;
+use statefun_protocol::wire::encoded_len_varint;
 
+use crate::effects::{Delayed, Effects, Egress, MissingSpec, Mutation, OutMessage, TypedPayload};
 use crate::{Address, TypeName, arena};
 
 const WIRE_VARINT: u64 = 0;
 const WIRE_LEN: u64 = 2;
-
-/// A value to send: typename, presence and serialized bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TypedPayload {
-    pub(crate) typename: TypeName,
-    pub(crate) has_value: bool,
-    pub(crate) value: Bytes,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OutMessage {
-    pub(crate) target: Address,
-    pub(crate) argument: TypedPayload,
-}
-
-/// A delayed message, or with `message: None` the cancellation of the one sent with `token`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Delayed {
-    pub(crate) delay_ms: i64,
-    pub(crate) token: Option<ByteString>,
-    pub(crate) message: Option<OutMessage>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Egress {
-    pub(crate) egress: TypeName,
-    pub(crate) argument: TypedPayload,
-}
-
-/// The final value of one modified state; `value: None` deletes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Mutation<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) typename: &'a TypeName,
-    pub(crate) value: Option<&'a Bytes>,
-}
-
-/// A state the runtime must register: name, type and expiration (mode, millis).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct MissingSpec<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) typename: &'a TypeName,
-    pub(crate) expire_mode: u64,
-    pub(crate) expire_after_millis: i64,
-}
-
-/// The side effects of one batch, in call order.
-#[derive(Debug, Default)]
-pub(crate) struct Effects {
-    pub(crate) messages: Vec<OutMessage>,
-    pub(crate) delayed: Vec<Delayed>,
-    pub(crate) egress: Vec<Egress>,
-}
 
 /// Something that is written as the body of a length-delimited field.
 trait Body {
