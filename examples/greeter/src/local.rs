@@ -30,9 +30,9 @@ impl Default for Ports {
     }
 }
 
-/// The module the embedded runtime runs: `module.yaml`, calling the functions on this host.
+/// The module the embedded runtime runs: `module.local.yaml`, calling the functions on this host.
 pub fn local_module(functions: SocketAddr, ports: Ports) -> Result<ModuleConfig, ConfigError> {
-    let yaml = include_str!("../module.yaml")
+    let yaml = include_str!("../module.local.yaml")
         .replace(
             "http://functions:8000/statefun",
             &format!("http://{functions}/statefun"),

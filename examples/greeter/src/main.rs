@@ -2,7 +2,8 @@
 //! runtime with the playground's ingress on 8090 and egress on 8091) in one process.
 //!
 //! `cargo run -p greeter -- --functions-only`: only the functions, on port 8000, for a real
-//! StateFun cluster or the playground image (see `module.yaml`).
+//! StateFun cluster (`module.yaml`, with `--kafka-egress`) or the playground image
+//! (`module.local.yaml`).
 //!
 //! Everything listens on 127.0.0.1 unless `--host` says otherwise: in a container, pass
 //! `--host 0.0.0.0`.
@@ -25,6 +26,10 @@ struct Args {
     /// The address to listen on (0.0.0.0 for every interface, as a container needs).
     #[arg(long, value_name = "IP", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+    /// With --functions-only: greet on the Kafka egress `example/greetings` (a StateFun
+    /// cluster's module.yaml) instead of the playground's (module.local.yaml).
+    #[arg(long, requires = "functions_only")]
+    kafka_egress: bool,
     /// The functions' port.
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -60,7 +65,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             "greeter functions on http://{}/statefun",
             listener.local_addr()?
         );
-        Server::new(greeter::handler())
+        let egress = if args.kafka_egress {
+            greeter::GreetingsEgress::Kafka
+        } else {
+            greeter::GreetingsEgress::Playground
+        };
+        Server::new(greeter::handler_for(egress))
             .serve_with_shutdown(listener, signal)
             .await?;
         return Ok(());

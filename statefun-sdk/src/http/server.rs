@@ -203,6 +203,12 @@ impl Server {
             .map(|limit| Arc::new(Semaphore::new(limit)));
         let body_read_timeout = self.body_read_timeout;
         let mut backoff = AcceptBackoff::default();
+        match listener.local_addr() {
+            Ok(address) => tracing::info!(%address, "serving StateFun functions"),
+            Err(error) => {
+                tracing::warn!(%error, "serving StateFun functions at an unknown address")
+            }
+        }
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
         loop {
