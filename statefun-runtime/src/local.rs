@@ -12,7 +12,7 @@ use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind
 use crate::egress::LoggedEgress;
 use crate::playground::{
     EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, egress_service,
-    egress_v2_service, ingress_service, serve,
+    ingress_service, serve,
 };
 use crate::store::{Store, StoreError};
 use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
@@ -189,7 +189,7 @@ impl LocalStatefun {
                     );
                     servers.push(tokio::spawn(serve(
                         listener,
-                        egress_v2_service(sink.clone()),
+                        egress_service(sink.queues().clone()),
                         stopped.clone(),
                         Limits::default(),
                     )));

@@ -126,6 +126,33 @@ impl PlaygroundEgress {
         lengths
     }
 
+    /// Whether `topic` was declared.
+    pub(crate) fn has_topic(&self, topic: &str) -> bool {
+        self.lock().contains_key(topic)
+    }
+
+    /// Queues `message` under `topic` if it fits the topic's bounds; drops it with a log
+    /// line otherwise, as upstream's playground does, and ignores an undeclared topic.
+    pub(crate) fn enqueue(&self, topic: &str, message: Bytes) {
+        let mut topics = self.lock();
+        let Some(queue) = topics.get_mut(topic) else {
+            return;
+        };
+        let len = message.len();
+        if queue.unread.len() >= TOPIC_CAPACITY {
+            tracing::info!(%topic, "dropping a message: the topic holds {TOPIC_CAPACITY} unread messages");
+        } else if queue.bytes.saturating_add(len) > self.max_bytes {
+            tracing::info!(
+                %topic,
+                "dropping a message of {len} bytes: the topic's unread messages would exceed {} bytes",
+                self.max_bytes
+            );
+        } else {
+            queue.bytes += len;
+            queue.unread.push_back(message);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
         self.topics.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -149,7 +176,7 @@ fn parse_record(value: &TypedValue) -> Result<(String, String), EgressRejection>
 impl EgressSink for PlaygroundEgress {
     fn check(&self, value: &TypedValue) -> Result<(), EgressRejection> {
         let (topic, _) = parse_record(value)?;
-        if self.lock().contains_key(&topic) {
+        if self.has_topic(&topic) {
             Ok(())
         } else {
             Err(EgressRejection::UndeclaredTopic(topic))
@@ -157,23 +184,8 @@ impl EgressSink for PlaygroundEgress {
     }
 
     fn accept(&self, value: TypedValue) {
-        let Ok((topic, payload)) = parse_record(&value) else {
-            return;
-        };
-        if let Some(queue) = self.lock().get_mut(&topic) {
-            if queue.unread.len() >= TOPIC_CAPACITY {
-                tracing::info!(%topic, "dropping a message: the topic holds {TOPIC_CAPACITY} unread messages");
-            } else if queue.bytes.saturating_add(payload.len()) > self.max_bytes {
-                tracing::info!(
-                    %topic,
-                    "dropping a message of {} bytes: the topic's unread messages would exceed {} bytes",
-                    payload.len(),
-                    self.max_bytes
-                );
-            } else {
-                queue.bytes += payload.len();
-                queue.unread.push_back(Bytes::from(payload));
-            }
+        if let Ok((topic, payload)) = parse_record(&value) {
+            self.enqueue(&topic, Bytes::from(payload));
         }
     }
 }

@@ -11,7 +11,6 @@ pub use egress::{
     DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
 };
 pub use egress_v2::PlaygroundEgressV2;
-pub(crate) use egress_v2::egress_v2_service;
 pub(crate) use ingress::{MessageLimits, ingress_service};
 pub(crate) use server::{Limits, serve};
 
