@@ -10,6 +10,7 @@
 //! request fails before any function runs) and decoded again one by one as the functions
 //! take them.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use bytes::Bytes;
@@ -146,8 +147,8 @@ impl Rest {
 /// The invocations of a batch, in order, each taken once.
 #[derive(Debug)]
 pub(crate) struct Invocations {
-    decoded: Vec<InvocationView>,
-    taken: usize,
+    /// A queue over the decoding buffer, so that taking an invocation moves it out.
+    decoded: VecDeque<InvocationView>,
     // Boxed: batches past EAGER are rare, and this is moved along with every batch.
     rest: Option<Box<Rest>>,
     len: usize,
@@ -158,8 +159,7 @@ impl Invocations {
     pub(crate) fn decoded(decoded: Vec<InvocationView>) -> Self {
         Self {
             len: decoded.len(),
-            decoded,
-            taken: 0,
+            decoded: decoded.into(),
             rest: None,
         }
     }
@@ -169,21 +169,23 @@ impl Invocations {
         self.len
     }
 
-    /// The next invocation.
+    /// The next invocation: a decoded one moved out of the queue (nothing is left behind
+    /// to drop), then the rest decoded as they are taken.
     #[inline]
     pub(crate) fn next(&mut self) -> Option<InvocationView> {
-        if let Some(slot) = self.decoded.get_mut(self.taken) {
-            self.taken += 1;
-            return Some(std::mem::take(slot));
+        if let Some(invocation) = self.decoded.pop_front() {
+            return Some(invocation);
         }
-        let rest = self.rest.as_mut()?;
-        rest.next(3, |reader, range| decode_invocation(reader.nested(range)))
+        self.rest
+            .as_mut()?
+            .next(3, |reader, range| decode_invocation(reader.nested(range)))
     }
 
     /// The emptied buffer, for the next request.
     pub(crate) fn into_buffer(mut self) -> Vec<InvocationView> {
         self.decoded.clear();
-        self.decoded
+        // Without data movement: the queue is empty.
+        self.decoded.into()
     }
 }
 
@@ -286,8 +288,7 @@ pub(crate) fn decode_to_function(
         rest: collected
             .lazy_from
             .map(|(segment, position)| rest(segment, position)),
-        decoded: collected.invocations,
-        taken: 0,
+        decoded: collected.invocations.into(),
         len: collected.invocation_count,
     };
     Ok(Batch {
@@ -341,6 +342,7 @@ fn decode_batch<'a>(
     }
 }
 
+#[inline(always)]
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
     let context = "PersistedValue";
     let mut name = 0..0;
@@ -366,6 +368,7 @@ fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionEr
     Ok(StateEntry { name, value })
 }
 
+#[inline(always)]
 fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctionError> {
     let context = "Invocation";
     let mut caller: Option<[Range<usize>; 3]> = None;
@@ -500,6 +503,7 @@ fn decode_address(
 }
 
 /// A `TypedValue`, merged into `view` as prost merges a repeated message.
+#[inline(always)]
 fn decode_typed_value(
     mut reader: Reader<'_>,
     view: &mut TypedValueView,
