@@ -15,11 +15,13 @@ use std::ops::Range;
 
 use bytes::Bytes;
 use bytestring::ByteString;
-use statefun_protocol::typename;
 
+use super::fields::{
+    Target, caller_address, decode_address, decode_target, malformed, text, typename_at,
+};
 use super::reader::{Reader, WireError};
 
-use crate::{Address, TypeName};
+use crate::Address;
 
 /// How many invocations (and states) a request decodes before it switches to checking
 /// and decoding lazily: the spare buffers' size, so that the usual batch takes no
@@ -39,10 +41,6 @@ pub(crate) enum ToFunctionError {
     NoBatch,
     #[error("the invocation batch has no target address")]
     NoTarget,
-}
-
-fn malformed(context: &'static str) -> impl Fn(WireError) -> ToFunctionError {
-    move |source| ToFunctionError::Malformed { context, source }
 }
 
 /// A `TypedValue` of the request.
@@ -67,15 +65,6 @@ pub(crate) struct InvocationView {
     /// `None` when absent or when all three of its fields are empty.
     pub(crate) caller: Option<Address>,
     pub(crate) argument: Option<TypedValueView>,
-}
-
-/// The target address of a batch. Its function type is only looked up among the
-/// registered ones, so it stays borrowed; the id is kept.
-#[derive(Debug, Clone)]
-pub(crate) struct Target<'a> {
-    pub(crate) namespace: &'a str,
-    pub(crate) name: &'a str,
-    pub(crate) id: ByteString,
 }
 
 /// The `InvocationBatchRequest` of a `ToFunction`.
@@ -312,11 +301,7 @@ fn decode_batch<'a>(
         match number {
             1 => {
                 let range = field.bytes(1).map_err(malformed(context))?;
-                let target = collected.target.get_or_insert(Target {
-                    namespace: "",
-                    name: "",
-                    id: ByteString::new(),
-                });
+                let target = collected.target.get_or_insert_with(Target::empty);
                 decode_target(reader.nested(range), target)?;
             }
             2 => {
@@ -390,116 +375,8 @@ fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctio
             _ => {}
         }
     }
-    let caller = match caller {
-        Some([namespace, r#type, id])
-            if !(namespace.is_empty() && r#type.is_empty() && id.is_empty()) =>
-        {
-            let context = "caller Address";
-            Some(Address::from_parts(
-                TypeName::from_parts(
-                    utf8(&reader, namespace, "namespace", context)?,
-                    utf8(&reader, r#type, "type", context)?,
-                ),
-                utf8(&reader, id, "id", context)?,
-            ))
-        }
-        _ => None,
-    };
+    let caller = caller_address(&reader, caller)?;
     Ok(InvocationView { caller, argument })
-}
-
-fn utf8(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    ByteString::try_from(reader.slice(range)).map_err(|_| ToFunctionError::Malformed {
-        context,
-        source: WireError::not_utf8(what),
-    })
-}
-
-/// The typenames of the built-in types: nearly every typename a function receives.
-const WELL_KNOWN: [&str; 6] = [
-    typename::STRING,
-    typename::INT,
-    typename::LONG,
-    typename::BOOL,
-    typename::FLOAT,
-    typename::DOUBLE,
-];
-
-/// A typename field. A well-known one is handed out as a static string: no reference to
-/// the request buffer (an atomic increment, and a decrement when dropped) and no UTF-8
-/// check.
-fn typename_at(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    let bytes = reader.bytes(range.clone());
-    match WELL_KNOWN.iter().find(|known| known.as_bytes() == bytes) {
-        Some(known) => Ok(ByteString::from_static(known)),
-        None => utf8(reader, range, "typename", context),
-    }
-}
-
-fn text<'a>(
-    reader: &Reader<'a>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<&'a str, ToFunctionError> {
-    statefun_protocol::wire::utf8(reader.bytes(range), what).map_err(malformed(context))
-}
-
-fn decode_target<'a>(
-    mut reader: Reader<'a>,
-    target: &mut Target<'a>,
-) -> Result<(), ToFunctionError> {
-    let context = "target Address";
-    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
-        match number {
-            1 => {
-                let range = field.bytes(1).map_err(malformed(context))?;
-                target.namespace = text(&reader, range, "namespace", context)?;
-            }
-            2 => {
-                let range = field.bytes(2).map_err(malformed(context))?;
-                target.name = text(&reader, range, "type", context)?;
-            }
-            3 => {
-                let range = field.bytes(3).map_err(malformed(context))?;
-                target.id = utf8(&reader, range, "id", context)?;
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// A caller `Address`, merged into `parts` as prost merges a repeated message: the
-/// places of its three strings, of which only the last occurrences are kept (and checked
-/// to be UTF-8 when they are made strings).
-fn decode_address(
-    mut reader: Reader<'_>,
-    parts: &mut [Range<usize>; 3],
-) -> Result<(), ToFunctionError> {
-    const WHAT: [&str; 3] = ["namespace", "type", "id"];
-    let context = "caller Address";
-    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
-        if let 1..=3 = number {
-            let index = number as usize - 1;
-            let range = field.bytes(number).map_err(malformed(context))?;
-            // prost checks every occurrence, also one replaced later.
-            let replaced = std::mem::replace(&mut parts[index], range);
-            if !replaced.is_empty() {
-                text(&reader, replaced, WHAT[index], context)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A `TypedValue`, merged into `view` as prost merges a repeated message.
@@ -515,6 +392,7 @@ fn decode_typed_value(
                 view.typename = typename_at(
                     &reader,
                     field.bytes(1).map_err(malformed(context))?,
+                    "typename",
                     context,
                 )?
             }
