@@ -3,6 +3,7 @@
 
 #![deny(missing_docs)]
 
+pub mod cluster_module;
 pub mod conformance;
 pub mod conformance_v2;
 pub mod oracle;
