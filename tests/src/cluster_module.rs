@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use serde::Deserialize as _;
-use statefun_protocol::{Address, TypedValue};
 use serde_yaml_ng::{Mapping, Value};
+use statefun_protocol::{Address, TypedValue};
 
 /// The component kinds of a StateFun 3.x distribution, without the playground's.
 pub const CLUSTER_KINDS: [&str; 6] = [
@@ -490,7 +490,8 @@ impl Document<'_> {
                     "type",
                     &["at-least-once", "none", "exactly-once"],
                 );
-                let exactly_once = semantic.get("type").and_then(Value::as_str) == Some("exactly-once");
+                let exactly_once =
+                    semantic.get("type").and_then(Value::as_str) == Some("exactly-once");
                 if exactly_once
                     && !semantic.contains_key("transactionTimeout")
                     && !semantic.contains_key("transactionTimeoutMillis")

@@ -21,17 +21,24 @@ fn every_cluster_module_file_follows_the_reference() {
         "shopping-cart",
         "fraud-detection",
     ] {
-        let expected = repository().join("examples").join(example).join("module.yaml");
-        assert!(files.contains(&expected), "{} is checked", expected.display());
+        let expected = repository()
+            .join("examples")
+            .join(example)
+            .join("module.yaml");
+        assert!(
+            files.contains(&expected),
+            "{} is checked",
+            expected.display()
+        );
     }
     let failures: Vec<String> = files
         .iter()
         .filter_map(|path| {
             let relative = path.strip_prefix(repository()).unwrap().display();
             match cluster_module::load(path) {
-                Ok(module) if module.routes.is_empty() || module.egresses.is_empty() => {
-                    Some(format!("{relative}: a cluster module needs an ingress and an egress"))
-                }
+                Ok(module) if module.routes.is_empty() || module.egresses.is_empty() => Some(
+                    format!("{relative}: a cluster module needs an ingress and an egress"),
+                ),
                 Ok(_) => None,
                 Err(errors) => Some(format!("{relative}:\n  {}", errors.join("\n  "))),
             }
@@ -54,9 +61,7 @@ spec:
 ";
 
 fn errors_of(text: &str) -> String {
-    check(text)
-        .expect_err("the module is refused")
-        .join("\n")
+    check(text).expect_err("the module is refused").join("\n")
 }
 
 #[test]
@@ -126,11 +131,17 @@ fn each_required_key_is_named_when_missing() {
         ),
         (
             "spec.consumerGroupId",
-            format!("{ENDPOINT}{}", KAFKA_INGRESS.replace("  consumerGroupId: greeter\n", "")),
+            format!(
+                "{ENDPOINT}{}",
+                KAFKA_INGRESS.replace("  consumerGroupId: greeter\n", "")
+            ),
         ),
         (
             "spec.address",
-            format!("{ENDPOINT}{}", KAFKA_EGRESS.replace("  address: kafka:9092\n", "")),
+            format!(
+                "{ENDPOINT}{}",
+                KAFKA_EGRESS.replace("  address: kafka:9092\n", "")
+            ),
         ),
         (
             "spec.topics[0].valueType",
@@ -141,7 +152,10 @@ fn each_required_key_is_named_when_missing() {
         ),
     ] {
         let errors = errors_of(&module);
-        assert!(errors.contains(&format!("`{key}` is missing")), "{key}: {errors}");
+        assert!(
+            errors.contains(&format!("`{key}` is missing")),
+            "{key}: {errors}"
+        );
     }
 }
 
@@ -151,7 +165,10 @@ fn exactly_once_needs_a_transaction_timeout() {
         "{ENDPOINT}{}",
         KAFKA_EGRESS.replace("    transactionTimeout: 15min\n", "")
     ));
-    assert!(errors.contains("exactly-once without a `transactionTimeout`"), "{errors}");
+    assert!(
+        errors.contains("exactly-once without a `transactionTimeout`"),
+        "{errors}"
+    );
 }
 
 #[test]
@@ -171,7 +188,10 @@ fn a_topic_routed_to_an_unserved_function_type_is_refused() {
 fn a_bad_startup_position_or_delivery_semantic_is_named() {
     let errors = errors_of(&format!(
         "{ENDPOINT}{}{}",
-        KAFKA_INGRESS.replace("  topics:", "  startupPosition:\n    type: beginning\n  topics:"),
+        KAFKA_INGRESS.replace(
+            "  topics:",
+            "  startupPosition:\n    type: beginning\n  topics:"
+        ),
         KAFKA_EGRESS.replace("exactly-once", "exactly_once")
     ));
     assert!(errors.contains("`spec.startupPosition.type`"), "{errors}");
@@ -183,10 +203,16 @@ fn a_kinesis_egress_needs_its_region() {
     let errors = errors_of(&format!(
         "{ENDPOINT}---\nkind: io.statefun.kinesis.v1/egress\nspec:\n  id: example/out\n  awsRegion:\n    type: specific\n"
     ));
-    assert!(errors.contains("`spec.awsRegion.id` is missing"), "{errors}");
+    assert!(
+        errors.contains("`spec.awsRegion.id` is missing"),
+        "{errors}"
+    );
 }
 
 #[test]
 fn a_file_of_comments_declares_nothing() {
-    assert_eq!(errors_of("# nothing yet\n"), "the file declares no component");
+    assert_eq!(
+        errors_of("# nothing yet\n"),
+        "the file declares no component"
+    );
 }

@@ -18,7 +18,9 @@ fn path(file: &str) -> PathBuf {
 
 /// Sends one Kafka record as the cluster's ingress would deliver it.
 async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, json: &str) {
-    let route = module.route(topic).unwrap_or_else(|| panic!("no topic `{topic}`"));
+    let route = module
+        .route(topic)
+        .unwrap_or_else(|| panic!("no topic `{topic}`"));
     for (address, value) in route.deliveries(key, json.to_owned()) {
         harness.inner().send(address, value).await.unwrap();
     }
@@ -60,7 +62,10 @@ async fn the_cluster_module_runs_the_walkthrough_through_kafka() {
 fn the_local_module_has_the_playground_ingress_and_egress() {
     let module = ModuleConfig::load(path("module.local.yaml")).unwrap();
     assert_eq!(module.endpoints.len(), 1);
-    assert!(matches!(module.ingresses[..], [IngressConfig::Playground { .. }]));
+    assert!(matches!(
+        module.ingresses[..],
+        [IngressConfig::Playground { .. }]
+    ));
     assert!(matches!(
         &module.egresses[..],
         [EgressConfig::Playground { topics, .. }] if topics == &["alerts"]

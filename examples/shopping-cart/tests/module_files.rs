@@ -23,7 +23,9 @@ fn cluster_module() -> ClusterModule {
 
 /// Sends one Kafka record as the cluster's ingress would deliver it.
 async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, json: &str) {
-    let route = module.route(topic).unwrap_or_else(|| panic!("no topic `{topic}`"));
+    let route = module
+        .route(topic)
+        .unwrap_or_else(|| panic!("no topic `{topic}`"));
     for (address, value) in route.deliveries(key, json.to_owned()) {
         harness.inner().send(address, value).await.unwrap();
     }
@@ -34,7 +36,10 @@ async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &s
 async fn the_cluster_module_runs_the_shop_through_kafka() {
     let module = cluster_module();
     assert!(module.has_egress(KAFKA_EGRESS_KIND, &KAFKA_RECEIPTS.to_string()));
-    assert_eq!(module.route("restocks").unwrap().targets, [STOCK.to_string()]);
+    assert_eq!(
+        module.route("restocks").unwrap().targets,
+        [STOCK.to_string()]
+    );
     // No playground egress: a receipt sent there would fail the run.
     let harness = Harness::builder()
         .handler("shop/*", handler_for(ReceiptsEgress::Kafka))
@@ -42,7 +47,14 @@ async fn the_cluster_module_runs_the_shop_through_kafka() {
         .build()
         .unwrap();
 
-    produce(&harness, &module, "restocks", "socks", r#"{"quantity": 10}"#).await;
+    produce(
+        &harness,
+        &module,
+        "restocks",
+        "socks",
+        r#"{"quantity": 10}"#,
+    )
+    .await;
     let addition = r#"{"item": "socks", "quantity": 3}"#;
     produce(&harness, &module, "cart-additions", "alice", addition).await;
     produce(&harness, &module, "checkouts", "alice", "{}").await;
@@ -64,7 +76,10 @@ async fn the_cluster_module_runs_the_shop_through_kafka() {
 fn the_local_module_has_the_playground_ingress_and_egress() {
     let module = ModuleConfig::load(path("module.local.yaml")).unwrap();
     assert_eq!(module.endpoints.len(), 1);
-    assert!(matches!(module.ingresses[..], [IngressConfig::Playground { .. }]));
+    assert!(matches!(
+        module.ingresses[..],
+        [IngressConfig::Playground { .. }]
+    ));
     assert!(matches!(
         &module.egresses[..],
         [EgressConfig::Playground { topics, .. }] if topics == &["receipts"]

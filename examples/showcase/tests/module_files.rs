@@ -19,7 +19,9 @@ fn path(file: &str) -> PathBuf {
 
 /// Sends one Kafka record as the cluster's ingress would deliver it.
 async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, value: &str) {
-    let route = module.route(topic).unwrap_or_else(|| panic!("no topic `{topic}`"));
+    let route = module
+        .route(topic)
+        .unwrap_or_else(|| panic!("no topic `{topic}`"));
     for (address, value) in route.deliveries(key, value.to_owned()) {
         harness.inner().send(address, value).await.unwrap();
     }
@@ -51,7 +53,14 @@ async fn the_cluster_module_runs_the_tour_through_kafka() {
     produce(&harness, &module, "session", "sam", "login").await;
     produce(&harness, &module, "quote", "coffee", "?").await;
     produce(&harness, &module, "egress", "eve", "signed up").await;
-    produce(&harness, &module, "types", "t", r#"{"name": "Ann", "age": 41}"#).await;
+    produce(
+        &harness,
+        &module,
+        "types",
+        "t",
+        r#"{"name": "Ann", "age": 41}"#,
+    )
+    .await;
     produce(&harness, &module, "reminder", "r1", "remind me").await;
     harness.run_until_no_delayed_messages().await.unwrap();
 
@@ -65,7 +74,11 @@ async fn the_cluster_module_runs_the_tour_through_kafka() {
         })
         .collect();
     let expected = [
-        ("log", "alice", r#"showcase/pong/alice answered "pong: hello""#),
+        (
+            "log",
+            "alice",
+            r#"showcase/pong/alice answered "pong: hello""#,
+        ),
         ("log", "sam", "sam logged in (1 times so far)"),
         ("log", "coffee", "coffee: 2.5"),
         ("audit", "eve", "eve: signed up"),
@@ -82,7 +95,10 @@ async fn the_cluster_module_runs_the_tour_through_kafka() {
 fn the_local_module_has_the_playground_ingress_and_egress() {
     let module = ModuleConfig::load(path("module.local.yaml")).unwrap();
     assert_eq!(module.endpoints.len(), 1);
-    assert!(matches!(module.ingresses[..], [IngressConfig::Playground { .. }]));
+    assert!(matches!(
+        module.ingresses[..],
+        [IngressConfig::Playground { .. }]
+    ));
     assert!(module.egresses.iter().any(|egress| matches!(
         egress,
         EgressConfig::Playground { topics, .. } if topics == &["log", "audit"]
