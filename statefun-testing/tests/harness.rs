@@ -286,3 +286,21 @@ async fn an_ingress_message_to_an_unknown_function_type_has_no_sender() {
     assert!(error.sender().is_none(), "{error}");
     assert!(error.to_string().contains("banc/account"), "{error}");
 }
+
+#[test]
+fn wire_values_convert_both_ways_and_name_a_wrong_type() {
+    let value = statefun_testing::convert::value(&LongType, &-7).unwrap();
+    assert_eq!(value.typename, "io.statefun.types/long");
+    assert_eq!(
+        statefun_testing::convert::value_as(&LongType, &value).unwrap(),
+        -7
+    );
+    let error = statefun_testing::convert::value_as(&IntType, &value).unwrap_err();
+    assert!(error.is_wrong_type(), "{error}");
+    let error = statefun_testing::KafkaRecord::from_typed_value(&value).unwrap_err();
+    assert!(error.is_wrong_type(), "{error}");
+    assert!(
+        error.to_string().contains("io.statefun.types/long"),
+        "{error}"
+    );
+}
