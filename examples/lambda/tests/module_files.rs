@@ -23,3 +23,30 @@ fn the_local_module_calls_the_emulators_function_url() {
     let text = std::fs::read_to_string(path("module.local.yaml")).unwrap();
     assert!(text.contains("urlPathTemplate: http://localhost:9000/lambda-url/lambda-greeter/"));
 }
+
+/// A record on the cluster module's topic `names` (a StringWrapper, as the StateFun SDKs
+/// write a string), delivered as its Kafka ingress would, reaches the function, whose
+/// greeting goes to the module's Kafka egress.
+#[tokio::test(start_paused = true)]
+async fn the_cluster_modules_topic_and_egress_fit_the_function() {
+    use lambda_greeter::{GREETINGS, handler};
+    use statefun_sdk::types::StringType;
+    use statefun_tests::cluster_module::{self, KAFKA_EGRESS_KIND};
+
+    let module = cluster_module::load(&path("module.yaml")).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(module.has_egress(KAFKA_EGRESS_KIND, &GREETINGS.to_string()));
+    let harness = statefun_testing::Harness::builder()
+        .handler("lambda/*", handler())
+        .egress(GREETINGS)
+        .build()
+        .unwrap();
+    let bob = statefun_testing::convert::value(&StringType, &"Bob".to_owned()).unwrap();
+    let route = module.route("names").expect("the topic `names`");
+    for (address, value) in route.deliveries("Bob", bob.value) {
+        harness.inner().send(address, value).await.unwrap();
+    }
+    harness.run_until_quiescent().await.unwrap();
+    let records = harness.kafka_records(GREETINGS).unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].value_str().unwrap(), "Hello Bob!");
+}
