@@ -98,6 +98,27 @@ impl ClusterModule {
         self.routes.iter().find(|route| route.source == source)
     }
 
+    /// Produces one record with `key` and `value` on `topic`, as the module's ingress
+    /// delivers it (see [`Route::deliveries`]), and runs `harness` until quiescent.
+    ///
+    /// # Panics
+    /// When the module has no such topic.
+    pub async fn produce(
+        &self,
+        harness: &statefun_testing::Harness,
+        topic: &str,
+        key: &str,
+        value: impl Into<Bytes>,
+    ) -> Result<(), statefun_testing::Error> {
+        let route = self
+            .route(topic)
+            .unwrap_or_else(|| panic!("the module has no topic `{topic}`"));
+        for (address, value) in route.deliveries(key, value) {
+            harness.inner().send(address, value).await?;
+        }
+        harness.run_until_quiescent().await
+    }
+
     /// Whether an egress `id` of kind `kind` is declared.
     pub fn has_egress(&self, kind: &str, id: &str) -> bool {
         self.egresses.iter().any(|e| e.kind == kind && e.id == id)

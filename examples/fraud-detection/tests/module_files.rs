@@ -10,21 +10,10 @@ use fraud_detection::messages::Alert;
 use fraud_detection::{AlertsEgress, KAFKA_ALERTS, MerchantService, handler_for};
 use statefun_runtime::config::{EgressConfig, IngressConfig, ModuleConfig};
 use statefun_testing::Harness;
-use statefun_tests::cluster_module::{self, ClusterModule, KAFKA_EGRESS_KIND};
+use statefun_tests::cluster_module::{self, KAFKA_EGRESS_KIND};
 
 fn path(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
-}
-
-/// Sends one Kafka record as the cluster's ingress would deliver it.
-async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, json: &str) {
-    let route = module
-        .route(topic)
-        .unwrap_or_else(|| panic!("no topic `{topic}`"));
-    for (address, value) in route.deliveries(key, json.to_owned()) {
-        harness.inner().send(address, value).await.unwrap();
-    }
-    harness.run_until_quiescent().await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -42,10 +31,16 @@ async fn the_cluster_module_runs_the_walkthrough_through_kafka() {
         .unwrap();
 
     for _ in 0..2 {
-        produce(&harness, &module, "confirmed-frauds", "acc-1", "{}").await;
+        module
+            .produce(&harness, "confirmed-frauds", "acc-1", "{}")
+            .await
+            .unwrap();
     }
     let payment = r#"{"id": "t1", "account": "acc-1", "merchant": "shady-shop", "amount": 500}"#;
-    produce(&harness, &module, "transactions", "t1", payment).await;
+    module
+        .produce(&harness, "transactions", "t1", payment)
+        .await
+        .unwrap();
 
     let records = harness.kafka_records(KAFKA_ALERTS).unwrap();
     assert_eq!(records.len(), 1, "{records:?}");

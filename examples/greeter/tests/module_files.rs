@@ -39,11 +39,11 @@ async fn the_cluster_modules_topic_and_egress_fit_the_functions() {
         .egress(KAFKA_GREETINGS)
         .build()
         .unwrap();
-    let route = module.route("names").expect("the topic `names`");
-    for (address, value) in route.deliveries("Bob", r#"{"name": "Bob"}"#) {
-        harness.inner().send(address, value).await.unwrap();
-    }
-    harness.run_until_quiescent().await.unwrap();
+    let request = r#"{"name": "Bob"}"#;
+    module
+        .produce(&harness, "names", "Bob", request)
+        .await
+        .unwrap();
     let records = harness.kafka_records(KAFKA_GREETINGS).unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0].key.as_deref(), Some("Bob"));

@@ -41,11 +41,10 @@ async fn the_cluster_modules_topic_and_egress_fit_the_function() {
         .build()
         .unwrap();
     let bob = statefun_testing::convert::value(&StringType, &"Bob".to_owned()).unwrap();
-    let route = module.route("names").expect("the topic `names`");
-    for (address, value) in route.deliveries("Bob", bob.value) {
-        harness.inner().send(address, value).await.unwrap();
-    }
-    harness.run_until_quiescent().await.unwrap();
+    module
+        .produce(&harness, "names", "Bob", bob.value)
+        .await
+        .unwrap();
     let records = harness.kafka_records(GREETINGS).unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0].value_str().unwrap(), "Hello Bob!");

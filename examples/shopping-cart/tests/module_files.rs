@@ -21,17 +21,6 @@ fn cluster_module() -> ClusterModule {
     cluster_module::load(&path("module.yaml")).unwrap_or_else(|errors| panic!("{errors:#?}"))
 }
 
-/// Sends one Kafka record as the cluster's ingress would deliver it.
-async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, json: &str) {
-    let route = module
-        .route(topic)
-        .unwrap_or_else(|| panic!("no topic `{topic}`"));
-    for (address, value) in route.deliveries(key, json.to_owned()) {
-        harness.inner().send(address, value).await.unwrap();
-    }
-    harness.run_until_quiescent().await.unwrap();
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_cluster_module_runs_the_shop_through_kafka() {
     let module = cluster_module();
@@ -47,17 +36,19 @@ async fn the_cluster_module_runs_the_shop_through_kafka() {
         .build()
         .unwrap();
 
-    produce(
-        &harness,
-        &module,
-        "restocks",
-        "socks",
-        r#"{"quantity": 10}"#,
-    )
-    .await;
+    module
+        .produce(&harness, "restocks", "socks", r#"{"quantity": 10}"#)
+        .await
+        .unwrap();
     let addition = r#"{"item": "socks", "quantity": 3}"#;
-    produce(&harness, &module, "cart-additions", "alice", addition).await;
-    produce(&harness, &module, "checkouts", "alice", "{}").await;
+    module
+        .produce(&harness, "cart-additions", "alice", addition)
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "checkouts", "alice", "{}")
+        .await
+        .unwrap();
 
     let socks = Address::new(STOCK, "socks");
     assert_eq!(harness.state(&socks, &IN_STOCK).unwrap(), Some(7));

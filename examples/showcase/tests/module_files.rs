@@ -11,21 +11,10 @@ use showcase::egress::{KAFKA, KINESIS};
 use showcase::{Lines, handler_for};
 use statefun_runtime::config::{EgressConfig, IngressConfig, ModuleConfig};
 use statefun_testing::Harness;
-use statefun_tests::cluster_module::{self, ClusterModule, KAFKA_EGRESS_KIND};
+use statefun_tests::cluster_module::{self, KAFKA_EGRESS_KIND};
 
 fn path(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
-}
-
-/// Sends one Kafka record as the cluster's ingress would deliver it.
-async fn produce(harness: &Harness, module: &ClusterModule, topic: &str, key: &str, value: &str) {
-    let route = module
-        .route(topic)
-        .unwrap_or_else(|| panic!("no topic `{topic}`"));
-    for (address, value) in route.deliveries(key, value.to_owned()) {
-        harness.inner().send(address, value).await.unwrap();
-    }
-    harness.run_until_quiescent().await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -49,19 +38,30 @@ async fn the_cluster_module_runs_the_tour_through_kafka() {
         .build()
         .unwrap();
 
-    produce(&harness, &module, "ping", "alice", "hello").await;
-    produce(&harness, &module, "session", "sam", "login").await;
-    produce(&harness, &module, "quote", "coffee", "?").await;
-    produce(&harness, &module, "egress", "eve", "signed up").await;
-    produce(
-        &harness,
-        &module,
-        "types",
-        "t",
-        r#"{"name": "Ann", "age": 41}"#,
-    )
-    .await;
-    produce(&harness, &module, "reminder", "r1", "remind me").await;
+    module
+        .produce(&harness, "ping", "alice", "hello")
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "session", "sam", "login")
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "quote", "coffee", "?")
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "egress", "eve", "signed up")
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "types", "t", r#"{"name": "Ann", "age": 41}"#)
+        .await
+        .unwrap();
+    module
+        .produce(&harness, "reminder", "r1", "remind me")
+        .await
+        .unwrap();
     harness.run_until_no_delayed_messages().await.unwrap();
 
     let records: Vec<(String, String, String)> = harness
