@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::Runtime;
 use super::address_key::AddressKey;
-use super::observe::{ATTEMPT_FAILURE_KINDS, FunctionStats, Outcome, kind_name};
+use super::observe::{ATTEMPT_FAILURE_KINDS, FunctionStats, kind_name};
 use crate::ParkedAddress;
 
 /// At most this many invocations of a batch are listed with a delivery.
@@ -229,11 +229,10 @@ impl Runtime {
                     continue;
                 }
             }
-            let outcome = match delivery.outcome {
-                Outcome::Applied => ("applied", None),
-                Outcome::Incomplete => ("incomplete", None),
-                Outcome::Failed(error) => ("failed", Some(error)),
-            };
+            let outcome = (
+                delivery.outcome.name(),
+                delivery.outcome.error().map(str::to_owned),
+            );
             views.push(DeliveryView {
                 seq: delivery.seq,
                 to: delivery.target.to_address(),

@@ -198,6 +198,29 @@ pub(crate) enum Outcome {
     Failed(String),
 }
 
+impl Outcome {
+    /// `applied`, `incomplete` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Incomplete => "incomplete",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    /// Why the call failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Failed(error) => Some(error),
+            Self::Applied | Self::Incomplete => None,
+        }
+    }
+}
+
+/// The `tracing` target of the debug line logged for each call a function answered (or
+/// that failed): `RUST_LOG=statefun_runtime::deliveries=debug` shows just those.
+pub(crate) const DELIVERY_LOG: &str = "statefun_runtime::deliveries";
+
 /// One batch a function answered.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
@@ -299,6 +322,16 @@ impl Observer {
         now: Instant,
     ) -> &mut LiveStats {
         let latency = now.saturating_duration_since(call.sent);
+        // With debug off, this is a level check: the fields are only evaluated when on.
+        tracing::debug!(
+            target: DELIVERY_LOG,
+            address = %call.target.to_address(),
+            batch = batch_size,
+            outcome = %outcome.name(),
+            latency = ?latency,
+            error = outcome.error(),
+            "delivered",
+        );
         self.pending = Some(Pending {
             batch_size,
             outcome,
@@ -514,6 +547,86 @@ mod tests {
             .collect();
         assert_eq!(counts[0], (&b"ns"[..], &b"0"[..], 2));
         assert_eq!(counts[MAX_TYPES], (OTHER_TYPES.0, OTHER_TYPES.1, 10));
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn each_call_is_logged_at_debug_level_with_its_outcome() {
+        use bytes::Bytes;
+        use http_body_util::Full;
+        use statefun_protocol::{Address, TypedValue};
+
+        use crate::{Endpoint, FailurePolicy, Runtime};
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        // The test's single-threaded runtime runs every call task on this thread.
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let answers = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::new()))
+        });
+        let fails = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .status(500)
+                .body(Full::new(Bytes::from_static(b"broken")))
+        });
+        let runtime = Runtime::builder()
+            .endpoint("ok/*".parse().unwrap(), Endpoint::service(answers))
+            .endpoint(
+                "bad/*".parse().unwrap(),
+                Endpoint::service(fails).max_attempts(1),
+            )
+            .on_failure(FailurePolicy::PARK)
+            .build();
+        for target in [Address::new("ok", "f", "a"), Address::new("bad", "f", "b")] {
+            runtime
+                .send(target, TypedValue::new("t/text", b"hi".to_vec()))
+                .await
+                .unwrap();
+        }
+        runtime.run_until_quiescent().await.unwrap();
+
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(DELIVERY_LOG))
+            .collect();
+        assert_eq!(lines.len(), 2, "one line per call: {log}");
+        let applied = lines.iter().find(|l| l.contains("address=ok/f/a")).unwrap();
+        assert!(applied.contains("DEBUG"), "{applied}");
+        assert!(applied.contains("batch=1"), "{applied}");
+        assert!(applied.contains("outcome=applied"), "{applied}");
+        assert!(applied.contains("latency="), "{applied}");
+        let failed = lines
+            .iter()
+            .find(|l| l.contains("address=bad/f/b"))
+            .unwrap();
+        assert!(failed.contains("outcome=failed"), "{failed}");
+        assert!(
+            failed.contains("error=") && failed.contains("500"),
+            "{failed}"
+        );
     }
 
     #[test]
