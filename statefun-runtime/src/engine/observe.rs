@@ -15,7 +15,6 @@ use tokio::time::Instant;
 use super::address_key::AddressKey;
 use super::call::Call;
 use crate::error::Error;
-use crate::fast_map::TypeMap;
 use crate::transport::{TransportError, TransportErrorKind};
 
 /// How many deliveries the ring keeps.
@@ -417,10 +416,11 @@ impl Observer {
 }
 
 /// Attempts that failed, by function type and transport error kind: counted by the call
-/// tasks, outside the engine's lock, and rare enough for a lock of their own.
+/// tasks, outside the engine's lock, and rare enough for a lock of their own. As the other
+/// counters, at most [`MAX_TYPES`] function types are counted apart.
 #[derive(Default)]
 pub(crate) struct AttemptFailures {
-    counts: Mutex<TypeMap<[u64; ATTEMPT_FAILURE_KINDS.len()]>>,
+    counts: Mutex<TypeTable<[u64; ATTEMPT_FAILURE_KINDS.len()]>>,
 }
 
 impl AttemptFailures {
@@ -627,6 +627,59 @@ mod tests {
             failed.contains("error=") && failed.contains("500"),
             "{failed}"
         );
+    }
+
+    #[tokio::test]
+    async fn the_delivery_ring_and_the_counters_are_bounded() {
+        use bytes::Bytes;
+        use http_body_util::Full;
+        use statefun_protocol::{Address, TypedValue};
+
+        use crate::{Endpoint, Runtime};
+
+        let answers = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::new()))
+        });
+        let runtime = Runtime::builder()
+            .endpoint("ok/*".parse().unwrap(), Endpoint::service(answers))
+            .build();
+        let send = |function: String, id: String, bytes: usize| {
+            runtime.send(
+                Address::new("ok", function, id),
+                TypedValue::new("t/bytes", vec![7u8; bytes]),
+            )
+        };
+        // More deliveries than the ring holds, to more function types than are counted
+        // apart, the last one too large to keep.
+        for index in 0..DELIVERY_RING + 100 {
+            let function = format!("f{}", index % (MAX_TYPES + 44));
+            send(function, index.to_string(), 10).await.unwrap();
+        }
+        send("f0".into(), "large".into(), KEPT_REQUEST + 1)
+            .await
+            .unwrap();
+        runtime.run_until_quiescent().await.unwrap();
+
+        let engine = runtime.shared.lock();
+        let observe = &engine.observe;
+        assert_eq!(observe.ring.len(), DELIVERY_RING);
+        assert_eq!(observe.next_seq, (DELIVERY_RING + 101) as u64);
+        let newest = observe.ring.back().unwrap();
+        assert_eq!(newest.batch_size, 1);
+        assert!(newest.invocations.is_none(), "a large request is not kept");
+        let kept: usize = observe
+            .ring
+            .iter()
+            .filter_map(|delivery| delivery.invocations.as_ref())
+            .map(Bytes::len)
+            .sum();
+        assert!(kept <= DELIVERY_RING * KEPT_REQUEST, "{kept} bytes kept");
+        let functions = observe.functions();
+        assert_eq!(functions.len(), MAX_TYPES + 1, "the rest share one entry");
+        let batches: u64 = functions.iter().map(|(_, stats)| stats.batches).sum();
+        assert_eq!(batches, (DELIVERY_RING + 101) as u64, "nothing is lost");
     }
 
     #[test]
