@@ -12,6 +12,8 @@ use std::time::{Duration, SystemTime};
 use bytes::{Buf as _, Bytes};
 use tokio::time::Instant;
 
+use statefun_protocol::wire::canonical_address_parts;
+
 use super::address_key::AddressKey;
 use super::call::Call;
 use crate::error::Error;
@@ -128,16 +130,18 @@ struct LiveStats {
 const MAX_TYPES: usize = 256;
 /// The name of the entry the function types past [`MAX_TYPES`] share.
 const OTHER_TYPES: (&[u8], &[u8]) = (b"(other)", b"(other)");
+/// The key of that entry: no encoded address starts with this byte.
+const OTHER_KEY: &[u8] = &[0xFF];
+/// The tag of an encoded address's id field, which follows its namespace and type.
+const ID_TAG: u8 = 0x1A;
 
-/// A function type's namespace and name, and its value.
-type TypeEntry<V> = (Box<[u8]>, Box<[u8]>, V);
-
-/// Values by function type, found by a scan that tries the last type found first: a
-/// runtime serves a handful of types, and consecutive messages often go to the same one,
-/// so this beats hashing the type's two parts (measured: a hash map was 5% of the
-/// runtime's instructions per message).
+/// Values by function type, keyed by the start of an encoded address key (its namespace
+/// and type fields), so that finding a key's type compares bytes and parses nothing; found
+/// by a scan that tries the last type found first: a runtime serves a handful of types,
+/// and consecutive messages often go to the same one (measured: a hash map was 5% of the
+/// runtime's instructions per message, parsing the key for its type 3%).
 struct TypeTable<V> {
-    entries: Vec<TypeEntry<V>>,
+    entries: Vec<(Box<[u8]>, V)>,
     last: usize,
 }
 
@@ -150,39 +154,76 @@ impl<V> Default for TypeTable<V> {
     }
 }
 
+/// Whether the encoded address `key` is of the type whose fields are `prefix`: it starts
+/// with them and goes on with its id, or ends. Both are prost's canonical encoding, whose
+/// fields are length-delimited and in order, so no other key can match.
+fn is_of_type(key: &[u8], prefix: &[u8]) -> bool {
+    key.len() >= prefix.len()
+        && key[..prefix.len()] == *prefix
+        && key.get(prefix.len()).is_none_or(|&tag| tag == ID_TAG)
+}
+
+/// The namespace and type fields of the canonically encoded address `key`: what comes
+/// before its id field.
+fn type_prefix(key: &[u8]) -> &[u8] {
+    let mut at = 0;
+    for tag in [0x0A, 0x12] {
+        if key.get(at) == Some(&tag) {
+            let mut len = 0usize;
+            let mut shift = 0;
+            at += 1;
+            while let Some(&byte) = key.get(at) {
+                len |= usize::from(byte & 0x7F) << shift;
+                shift += 7;
+                at += 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            at += len;
+        }
+    }
+    &key[..at.min(key.len())]
+}
+
 impl<V: Default> TypeTable<V> {
-    fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V {
-        let is = |entry: &TypeEntry<V>| *entry.1 == *name && *entry.0 == *namespace;
+    /// The value of the function type of the encoded address `key`.
+    fn get_or_default(&mut self, key: &[u8]) -> &mut V {
+        let is = |entry: &(Box<[u8]>, V)| is_of_type(key, &entry.0);
         if !self.entries.get(self.last).is_some_and(is) {
             self.last = match self.entries.iter().position(is) {
                 Some(index) => index,
-                None if self.entries.len() < MAX_TYPES => {
-                    self.entries
-                        .push((namespace.into(), name.into(), V::default()));
-                    self.entries.len() - 1
-                }
-                None => {
-                    let (namespace, name) = OTHER_TYPES;
-                    if !self
-                        .entries
-                        .iter()
-                        .any(|e| *e.0 == *namespace && *e.1 == *name)
-                    {
-                        self.entries
-                            .push((namespace.into(), name.into(), V::default()));
-                    }
-                    let other = |e: &TypeEntry<V>| *e.0 == *namespace && *e.1 == *name;
-                    self.entries.iter().position(other).expect("just added")
-                }
+                None => self.insert(key),
             };
         }
-        &mut self.entries[self.last].2
+        &mut self.entries[self.last].1
     }
 
+    #[cold]
+    fn insert(&mut self, key: &[u8]) -> usize {
+        let prefix = if self.entries.len() < MAX_TYPES {
+            type_prefix(key)
+        } else {
+            OTHER_KEY
+        };
+        match self.entries.iter().position(|entry| *entry.0 == *prefix) {
+            Some(index) => index,
+            None => {
+                self.entries.push((prefix.into(), V::default()));
+                self.entries.len() - 1
+            }
+        }
+    }
+
+    /// Every function type's namespace, name and value.
     fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], &V)> {
-        self.entries
-            .iter()
-            .map(|(namespace, name, value)| (&namespace[..], &name[..], value))
+        self.entries.iter().map(|(prefix, value)| {
+            let (namespace, name) = match canonical_address_parts(prefix) {
+                Some([namespace, name, _]) if **prefix != *OTHER_KEY => (namespace, name),
+                _ => OTHER_TYPES,
+            };
+            (namespace, name, value)
+        })
     }
 }
 
@@ -283,8 +324,7 @@ impl Observer {
         stats.invocations += batch_size as u64;
         let mut messages = 0;
         for target in targets {
-            let [namespace, name, _] = target.parts_bytes();
-            *stats.sent_to.get_or_default(namespace, name) += 1;
+            *stats.sent_to.get_or_default(target.encoded()) += 1;
             messages += 1;
         }
         self.messages += messages;
@@ -337,8 +377,7 @@ impl Observer {
             at: now,
             latency,
         });
-        let [namespace, name, _] = call.target.parts_bytes();
-        let stats = self.functions.get_or_default(namespace, name);
+        let stats = self.functions.get_or_default(call.target.encoded());
         stats.batches += 1;
         stats.latency.record(latency);
         stats
@@ -431,9 +470,8 @@ impl AttemptFailures {
         else {
             return;
         };
-        let [namespace, name, _] = target.parts_bytes();
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        counts.get_or_default(namespace, name)[index] += 1;
+        counts.get_or_default(target.encoded())[index] += 1;
     }
 
     /// The counts by `namespace/name`.
@@ -494,6 +532,8 @@ fn count_entries(mut bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use statefun_protocol::Address;
+
     use super::*;
 
     #[test]
@@ -535,11 +575,12 @@ mod tests {
 
     #[test]
     fn types_past_the_limit_share_one_entry() {
+        let key = |name: &str, id: &str| AddressKey::from(&Address::new("ns", name, id));
         let mut table = TypeTable::<u64>::default();
         for index in 0..MAX_TYPES + 10 {
-            *table.get_or_default(b"ns", index.to_string().as_bytes()) += 1;
+            *table.get_or_default(key(&index.to_string(), "a").encoded()) += 1;
         }
-        *table.get_or_default(b"ns", b"0") += 1;
+        *table.get_or_default(key("0", "b").encoded()) += 1;
         assert_eq!(table.entries.len(), MAX_TYPES + 1);
         let counts: Vec<(&[u8], &[u8], u64)> = table
             .iter()
@@ -547,6 +588,47 @@ mod tests {
             .collect();
         assert_eq!(counts[0], (&b"ns"[..], &b"0"[..], 2));
         assert_eq!(counts[MAX_TYPES], (OTHER_TYPES.0, OTHER_TYPES.1, 10));
+    }
+
+    #[test]
+    fn a_key_is_found_by_its_namespace_and_type_alone() {
+        let addresses = [
+            Address::new("ns", "fn", "id"),
+            Address::new("ns", "fn", ""),
+            Address::new("ns", "fn", "\x1a\x12"),
+            Address::new("ns", "fnx", "id"),
+            Address::new("ns", "f", "nid"),
+            Address::new("nsf", "n", "id"),
+            Address::new("", "fn", "id"),
+            Address::new("ns", "", "id"),
+            Address::new("", "", ""),
+            Address::new("ns", "fn", "x".repeat(300)),
+            // An id whose length is the id field's tag.
+            Address::new("ns", "fn", "y".repeat(usize::from(ID_TAG))),
+            Address::new("n".repeat(200), "fn", "id"),
+        ];
+        let mut table = TypeTable::<u64>::default();
+        for address in &addresses {
+            *table.get_or_default(AddressKey::from(address).encoded()) += 1;
+        }
+        let counts: Vec<(String, u64)> = table
+            .iter()
+            .map(|(namespace, name, count)| (type_name(namespace, name), *count))
+            .collect();
+        let expected: Vec<(String, u64)> = [
+            ("ns/fn", 5),
+            ("ns/fnx", 1),
+            ("ns/f", 1),
+            ("nsf/n", 1),
+            ("/fn", 1),
+            ("ns/", 1),
+            ("/", 1),
+            (&format!("{}/fn", "n".repeat(200)), 1),
+        ]
+        .into_iter()
+        .map(|(name, count)| (name.to_string(), count))
+        .collect();
+        assert_eq!(counts, expected);
     }
 
     #[derive(Clone, Default)]
