@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use hyper::rt::{Sleep, Timer};
@@ -29,6 +29,8 @@ pub(super) struct ConnectionTimer {
 struct ArmedEntry {
     sleep: Pin<Box<tokio::time::Sleep>>,
     deadline: Instant,
+    /// The waker the armed sleep was last polled with, until it is reset.
+    polled_by: Option<Waker>,
 }
 
 impl Timer for ConnectionTimer {
@@ -69,26 +71,50 @@ impl Future for SharedSleep {
         let armed = entry.get_or_insert_with(|| ArmedEntry {
             sleep: Box::pin(tokio::time::sleep_until(deadline.into())),
             deadline,
+            polled_by: None,
         });
         if deadline < armed.deadline {
-            armed.sleep.as_mut().reset(deadline.into());
-            armed.deadline = deadline;
+            armed.rearm(deadline);
+        }
+        // The usual case, once per request: the entry is armed, not yet fired, and will
+        // wake this task; polling it again would change nothing.
+        if !armed.sleep.is_elapsed()
+            && armed
+                .polled_by
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
         }
         loop {
             if armed.sleep.as_mut().poll(cx).is_pending() {
+                if !armed
+                    .polled_by
+                    .as_ref()
+                    .is_some_and(|waker| waker.will_wake(cx.waker()))
+                {
+                    armed.polled_by = Some(cx.waker().clone());
+                }
                 return Poll::Pending;
             }
             if armed.deadline >= deadline {
                 return Poll::Ready(());
             }
             // Fired at the deadline of an earlier head of this connection.
-            armed.sleep.as_mut().reset(deadline.into());
-            armed.deadline = deadline;
+            armed.rearm(deadline);
         }
     }
 }
 
 impl Sleep for SharedSleep {}
+
+impl ArmedEntry {
+    fn rearm(&mut self, deadline: Instant) {
+        self.sleep.as_mut().reset(deadline.into());
+        self.deadline = deadline;
+        self.polled_by = None;
+    }
+}
 
 #[cfg(test)]
 mod tests {
