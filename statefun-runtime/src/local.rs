@@ -11,8 +11,8 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{
-    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, egress_service,
-    ingress_service, serve,
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, QueuedEgress,
+    egress_service, ingress_service, serve, topic_and_payload, topic_and_payload_v2,
 };
 use crate::store::{Store, StoreError};
 use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
@@ -177,7 +177,11 @@ impl LocalStatefun {
                         stopped.clone(),
                         Limits::default(),
                     )));
-                    builder = builder.egress(EGRESS_ID, sink);
+                    let queued = QueuedEgress {
+                        queues: sink.clone(),
+                        read: topic_and_payload,
+                    };
+                    builder = builder.queued_egress(EGRESS_ID, sink, queued);
                 }
                 EgressConfig::PlaygroundV2 { id, port, topics } => {
                     let sink = PlaygroundEgressV2::new(topics.iter().cloned());
@@ -193,7 +197,11 @@ impl LocalStatefun {
                         stopped.clone(),
                         Limits::default(),
                     )));
-                    builder = builder.egress(id.clone(), sink);
+                    let queued = QueuedEgress {
+                        queues: sink.queues().clone(),
+                        read: topic_and_payload_v2,
+                    };
+                    builder = builder.queued_egress(id.clone(), sink, queued);
                 }
                 EgressConfig::Logged { id, format } => {
                     builder = builder.egress(id.clone(), LoggedEgress::new(id.clone(), *format));

@@ -43,8 +43,16 @@ impl Engine {
         if self.next_deadline() != earliest_before {
             shared.timer_wake.notify_one();
         }
-        for (sink, value) in plan.egress {
-            self.journal.egress(sink, value);
+        for egress in plan.egress {
+            match egress.stored {
+                Some((id, queued)) => {
+                    if let Some((topic, payload)) = (queued.read)(&egress.value) {
+                        self.journal
+                            .stored_egress(&id, queued.queues, topic, payload);
+                    }
+                }
+                None => self.journal.egress(egress.sink, egress.value),
+            }
         }
         for mutation in plan.mutations {
             if self.journal.is_durable() {

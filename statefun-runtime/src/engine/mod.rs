@@ -50,6 +50,7 @@ pub use state::{Expiration, StateSpec};
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 use crate::fast_map::FastMap;
+use crate::playground::QueuedEgress;
 use crate::store::Store;
 use crate::{FunctionSelector, FunctionType};
 use address_key::AddressKey;
@@ -77,6 +78,7 @@ pub struct DeliveredBatch {
 pub struct RuntimeBuilder {
     routes: Routes,
     egresses: FastMap<String, Arc<dyn EgressSink>>,
+    queued: FastMap<String, QueuedEgress>,
     record_deliveries: bool,
     policy: Option<FailurePolicy>,
     store: Option<Store>,
@@ -94,6 +96,19 @@ impl RuntimeBuilder {
     pub fn egress(mut self, id: impl Into<String>, sink: impl EgressSink) -> Self {
         self.egresses.insert(id.into(), Arc::new(sink));
         self
+    }
+
+    /// Declares the playground egress `id`, whose records wait in `queued`'s topics; with
+    /// a store they are stored too (see [`crate::playground::PlaygroundEgress`]).
+    pub(crate) fn queued_egress(
+        mut self,
+        id: impl Into<String>,
+        sink: impl EgressSink,
+        queued: QueuedEgress,
+    ) -> Self {
+        let id = id.into();
+        self.queued.insert(id.clone(), queued);
+        self.egress(id, sink)
     }
 
     /// Keeps every delivered batch, for [`Runtime::delivered`]. Off by default: a long
@@ -122,9 +137,15 @@ impl RuntimeBuilder {
         let timer_wake = Arc::new(Notify::new());
         let restored = self.store.as_mut().and_then(|store| store.restored.take());
         let next_seq = restored.as_ref().map_or(0, |restored| restored.next_seq);
+        if let Some(store) = &self.store {
+            for (id, queued) in &self.queued {
+                queued.queues.attach(id, store.handle());
+            }
+        }
         let mut engine = Engine {
             routes: self.routes,
             egresses: self.egresses,
+            queued: self.queued,
             states: StateStore::default(),
             mailboxes: FastMap::default(),
             delayed: DelayedMessages::default(),
@@ -206,6 +227,8 @@ impl Drop for Shared {
 pub(crate) struct Engine {
     routes: Routes,
     egresses: FastMap<String, Arc<dyn EgressSink>>,
+    /// The egresses whose records wait in topics, stored with a store.
+    queued: FastMap<String, QueuedEgress>,
     states: StateStore,
     /// Addresses with a request in flight, and what waits behind it. The key is shared
     /// with the task of the call in flight.

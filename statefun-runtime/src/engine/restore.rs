@@ -50,6 +50,22 @@ impl Engine {
             };
             self.delayed.schedule(record.at, seq, message);
         }
+        let records = restored.egress.len();
+        let mut unread_topics = std::collections::BTreeSet::new();
+        for record in restored.egress {
+            let restored_in = self.queued.get(&record.id).is_some_and(|queued| {
+                queued
+                    .queues
+                    .restore(&record.topic, record.seq, record.payload)
+            });
+            if !restored_in && unread_topics.insert((record.id.clone(), record.topic.clone())) {
+                tracing::warn!(
+                    "stored records of the topic `{}` of the egress `{}` are kept but not readable: the module does not declare it",
+                    record.topic,
+                    record.id
+                );
+            }
+        }
         let messages = restored.messages.len();
         let mut order = Vec::new();
         for (address, seq, entry) in restored.messages {
@@ -87,7 +103,8 @@ impl Engine {
             messages,
             addresses,
             delayed,
-            "restored {values} state value(s), {messages} queued message(s) to {addresses} address(es) and {delayed} delayed message(s)"
+            records,
+            "restored {values} state value(s), {messages} queued message(s) to {addresses} address(es), {delayed} delayed message(s) and {records} egress record(s)"
         );
     }
 }

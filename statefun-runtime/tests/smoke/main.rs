@@ -9,6 +9,7 @@
 //! `SMOKE_RUNTIME_KILLS` (3), `SMOKE_SEED`.
 
 mod commands;
+mod egress;
 mod interpreter;
 mod runtime;
 
