@@ -54,6 +54,14 @@ impl Engine {
                 None => self.journal.egress(egress.sink, egress.value),
             }
         }
+        if self.journal.is_durable() {
+            // Sending the batch refreshed these expiries; the mutations below override
+            // the values they change.
+            for (state, bytes, expires_at) in self.states.refreshed(sender) {
+                self.journal
+                    .state_refreshed(sender, state, &bytes, expires_at);
+            }
+        }
         for mutation in plan.mutations {
             if self.journal.is_durable() {
                 let expires_at = self.states.expiry_of(sender, &mutation, now);
@@ -63,6 +71,23 @@ impl Engine {
         }
         self.record_delivery(call);
         self.answered(sender, now);
+    }
+
+    /// Journals the deletion of the values dropped as expired since the last step;
+    /// returns how many.
+    pub(super) fn journal_expired(&mut self) -> usize {
+        let expired = self.states.take_expired();
+        let count = expired.len();
+        for (address, state) in expired {
+            self.journal.state_expired(&address, state);
+        }
+        count
+    }
+
+    /// What this step changed, for the store; see [`super::journal::Journal::commit`].
+    pub(super) fn commit_step(&mut self) -> Option<crate::store::Written> {
+        self.journal_expired();
+        self.journal.commit()
     }
 
     /// The address's batch was answered: its parking retries start over, and the next

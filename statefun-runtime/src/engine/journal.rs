@@ -121,6 +121,33 @@ impl Journal {
         });
     }
 
+    /// The value of `state` at `address` was rewritten with a new expiry.
+    pub fn state_refreshed(
+        &mut self,
+        address: &AddressKey,
+        state: String,
+        bytes: &[u8],
+        expires_at: Option<Instant>,
+    ) {
+        if self.store.is_some() {
+            self.ops.push(Op::PutState {
+                address: address.encoded().to_vec(),
+                name: state,
+                value: crate::store::state_record(expires_at, bytes),
+            });
+        }
+    }
+
+    /// The value of `state` at `address` expired and was dropped.
+    pub fn state_expired(&mut self, address: &AddressKey, state: String) {
+        if self.store.is_some() {
+            self.ops.push(Op::DeleteState {
+                address: address.encoded().to_vec(),
+                name: state,
+            });
+        }
+    }
+
     /// A state spec registered for the function type `(namespace, name)`.
     pub fn spec_registered(&mut self, function_type: (&str, &str), state: &str, record: Vec<u8>) {
         if self.store.is_some() {

@@ -161,8 +161,12 @@ impl RuntimeBuilder {
             journal: Journal::new(self.store, next_seq),
             observe: Observer::default(),
         };
+        if engine.journal.is_durable() {
+            engine.states.track_expired();
+        }
         if let Some(restored) = restored {
             engine.restore(restored, Instant::now());
+            drop(engine.commit_step());
         }
         let shared = Arc::new(Shared {
             engine: Mutex::new(engine),
@@ -285,7 +289,7 @@ impl Runtime {
                         argument: (&argument).into(),
                     };
                     engine.enqueue(target, &endpoint, invocation, Instant::now());
-                    let written = engine.journal.commit();
+                    let written = engine.commit_step();
                     self.shared.start_calls(&mut engine);
                     break written;
                 }
@@ -483,7 +487,7 @@ impl Shared {
     fn finish_step(self: &Arc<Self>, mut engine: MutexGuard<'_, Engine>) {
         // Nobody waits for this commit: later steps are committed after it, and what
         // others can see of it (egress records) waits for it in the store.
-        drop(engine.journal.commit());
+        drop(engine.commit_step());
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);
         drop(engine);

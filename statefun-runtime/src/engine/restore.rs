@@ -21,14 +21,17 @@ impl Engine {
         let values = restored.states.len();
         for (address, state, record) in restored.states {
             if let Some(address) = key(&address) {
+                // An expired value is not restored, and deleted from the store.
                 self.states.restore_value(
                     address,
                     state,
                     Bytes::from(record.bytes),
                     record.expires_at,
+                    now,
                 );
             }
         }
+        let expired = self.journal_expired();
         let delayed = restored.delayed.len();
         for (seq, record) in restored.delayed {
             let (Some(sender), Some(target)) = (key(&record.sender), key(&record.target)) else {
@@ -104,7 +107,8 @@ impl Engine {
             addresses,
             delayed,
             records,
-            "restored {values} state value(s), {messages} queued message(s) to {addresses} address(es), {delayed} delayed message(s) and {records} egress record(s)"
+            expired,
+            "restored {values} state value(s) ({expired} expired and deleted), {messages} queued message(s) to {addresses} address(es), {delayed} delayed message(s) and {records} egress record(s)"
         );
     }
 }
