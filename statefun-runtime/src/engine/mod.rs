@@ -44,7 +44,7 @@ pub(crate) use delayed::DelayedMessage;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
 pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
 pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
-pub use parking::{FailurePolicy, ParkedAddress};
+pub use parking::{FailurePolicy, ParkedAddress, ParkedBacklogLimit};
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
@@ -81,6 +81,7 @@ pub struct RuntimeBuilder {
     queued: FastMap<String, QueuedEgress>,
     record_deliveries: bool,
     policy: Option<FailurePolicy>,
+    parked_limit: ParkedBacklogLimit,
     store: Option<Store>,
 }
 
@@ -124,6 +125,13 @@ impl RuntimeBuilder {
         self
     }
 
+    /// How much may wait for a parked address before [`Runtime::send`] refuses more for
+    /// it; [`ParkedBacklogLimit::DEFAULT`] unless set.
+    pub fn parked_backlog_limit(mut self, limit: ParkedBacklogLimit) -> Self {
+        self.parked_limit = limit;
+        self
+    }
+
     /// Keeps everything the runtime acknowledges in `store`, and starts from what it
     /// holds: state, specs, queued and in-flight messages (sent again), delayed messages
     /// (fired at their time, at once if overdue). Without a store everything is in memory.
@@ -158,6 +166,7 @@ impl RuntimeBuilder {
             entries_scratch: Vec::new(),
             policy: self.policy.unwrap_or(FailurePolicy::Stop),
             parked: FastMap::default(),
+            parked_limit: self.parked_limit,
             journal: Journal::new(self.store, next_seq),
             observe: Observer::default(),
         };
@@ -254,6 +263,7 @@ pub(crate) struct Engine {
     policy: FailurePolicy,
     /// Addresses whose mailbox is held after a failure.
     parked: FastMap<AddressKey, Parked>,
+    parked_limit: ParkedBacklogLimit,
     /// The changes of the current step, for the store.
     journal: Journal,
     observe: Observer,
@@ -270,7 +280,9 @@ impl Runtime {
     ///
     /// Like StateFun's back-pressure, this waits while any address's backlog is at its
     /// endpoint's `maxNumBatchRequests` (parked addresses excepted). It fails at once if no
-    /// endpoint serves the target's type, and with the runtime's failure once it has failed.
+    /// endpoint serves the target's type, if the target is parked with a full backlog
+    /// ([`RuntimeBuilder::parked_backlog_limit`]), and with the runtime's failure once it
+    /// has failed.
     pub async fn send(&self, target: Address, argument: TypedValue) -> Result<(), Error> {
         let written = loop {
             let changed = self.shared.changed.notified();
@@ -284,6 +296,8 @@ impl Runtime {
                 if engine.blocked == 0 {
                     let target = AddressKey::from(&target);
                     let endpoint = Arc::clone(engine.routes.find(&target)?);
+                    let len = argument.value.len() + argument.typename.len();
+                    engine.check_parked_room(&target, len, Instant::now())?;
                     let invocation = InvocationEntry {
                         caller: None,
                         argument: (&argument).into(),

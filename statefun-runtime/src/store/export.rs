@@ -357,7 +357,7 @@ mod tests {
             "\n",
             r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"json":{"apples":2},"state":"cart","typename":"example/Cart"}"#,
             "\n",
-            r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"AAE=","state":"raw","typename":"example/Raw"}"#,
+            r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"AAE=","state":"raw","typename":"example/Raw","expires_at_unix_ms":4102444800000}"#,
             "\n",
         );
         assert_eq!(import_json_lines(&dir, lines.as_bytes()).unwrap(), 3);
@@ -380,6 +380,12 @@ mod tests {
         let error = import_json_lines(&dir, &b"{\"state\":1}\n"[..]).unwrap_err();
         assert_eq!(error.kind(), super::super::StoreErrorKind::Format);
         assert!(error.to_string().contains("line 1"), "{error}");
+        let expiry = r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"","state":"raw","typename":"example/Raw","expires_at_unix_ms":-1}"#;
+        let error = import_json_lines(&dir, expiry.as_bytes()).unwrap_err();
+        assert!(
+            error.to_string().contains("line 1: `expires_at_unix_ms`"),
+            "{error}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

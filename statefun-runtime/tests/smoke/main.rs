@@ -11,6 +11,7 @@
 mod commands;
 mod egress;
 mod interpreter;
+mod parked_limit;
 mod runtime;
 
 use std::collections::BTreeMap;
