@@ -189,6 +189,9 @@ impl Engine {
         len: usize,
         now: Instant,
     ) -> Result<(), Error> {
+        if self.parked.is_empty() {
+            return Ok(());
+        }
         let Some(parked) = self.parked.get(target) else {
             return Ok(());
         };
