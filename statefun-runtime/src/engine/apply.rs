@@ -54,14 +54,8 @@ impl Engine {
                 None => self.journal.egress(egress.sink, egress.value),
             }
         }
-        if self.journal.is_durable() {
-            // Sending the batch refreshed these expiries; the mutations below override
-            // the values they change.
-            for (state, bytes, expires_at) in self.states.refreshed(sender) {
-                self.journal
-                    .state_refreshed(sender, state, &bytes, expires_at);
-            }
-        }
+        // The mutations below override the values they change.
+        self.journal_refreshed(sender);
         for mutation in plan.mutations {
             if self.journal.is_durable() {
                 let expires_at = self.states.expiry_of(sender, &mutation, now);
@@ -71,6 +65,17 @@ impl Engine {
         }
         self.record_delivery(call);
         self.answered(sender, now);
+    }
+
+    /// Journals the `AfterInvoke` expiries that sending a batch to `target` refreshed, as
+    /// in memory, whatever the call's outcome.
+    pub(super) fn journal_refreshed(&mut self, target: &AddressKey) {
+        if self.journal.is_durable() {
+            for (state, bytes, expires_at) in self.states.refreshed(target) {
+                self.journal
+                    .state_refreshed(target, state, &bytes, expires_at);
+            }
+        }
     }
 
     /// Journals the deletion of the values dropped as expired since the last step;

@@ -128,6 +128,11 @@ impl Engine {
         now: Instant,
     ) {
         let target = call.target.clone();
+        if !self.mailboxes.contains_key(&target) {
+            return;
+        }
+        // The failed call refreshed expiries as an answered one does.
+        self.journal_refreshed(&target);
         let Some(mailbox) = self.mailboxes.get_mut(&target) else {
             return;
         };

@@ -40,9 +40,9 @@ pub const DEFAULT_TOPIC_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// [`max_bytes_per_topic`](Self::max_bytes_per_topic) bytes of them (64 MiB by default);
 /// a message that does not fit is dropped with a log line.
 ///
-/// With a [store](crate::RuntimeBuilder::store) (`--state-dir`), the records are stored with
-/// the response that sent them and removed when a `GET` takes them, so that they survive
-/// a restart.
+/// When the runtime binary or [`LocalStatefun`](crate::local::LocalStatefun) runs with a
+/// state directory (`--state-dir`), the records are stored with the response that sent
+/// them and removed when a `GET` takes them, so that they survive a restart.
 #[derive(Debug, Clone)]
 pub struct PlaygroundEgress {
     pub(super) shared: Arc<Shared>,
