@@ -91,7 +91,9 @@ impl Engine {
 
     /// What this step changed, for the store; see [`super::journal::Journal::commit`].
     pub(super) fn commit_step(&mut self) -> Option<crate::store::Written> {
-        self.journal_expired();
+        if self.journal.is_durable() {
+            self.journal_expired();
+        }
         self.journal.commit()
     }
 

@@ -116,14 +116,16 @@ impl StateStore {
             });
             encode::put_state(out, name, value);
         }
-        let expired = &mut self.expired;
-        values.retain(|name, value| {
-            let live = value.is_live(now);
-            if let (false, Some(expired)) = (live, expired.as_mut()) {
-                expired.push((address.clone(), name.clone()));
-            }
-            live
-        });
+        match &mut self.expired {
+            None => values.retain(|_, value| value.is_live(now)),
+            Some(expired) => values.retain(|name, value| {
+                let live = value.is_live(now);
+                if !live {
+                    expired.push((address.clone(), name.clone()));
+                }
+                live
+            }),
+        }
         if values.is_empty() {
             self.values.remove(address);
         }
