@@ -18,5 +18,6 @@ if [ -n "${missing}" ]; then
 fi
 
 cargo build --quiet -p greeter
+cargo build --quiet -p statefun-runtime --features cli --bin statefun-runtime
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
-node tests/browser/dashboard.test.mjs target/debug/greeter target/browser
+node tests/browser/dashboard.test.mjs target/debug/greeter target/debug/statefun-runtime target/browser

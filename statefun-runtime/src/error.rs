@@ -209,6 +209,39 @@ impl Error {
         }
     }
 
+    /// The function instance that sent what the error is about (a message to an unknown
+    /// function type, a record to an unknown or refusing egress, a bad delayed message or
+    /// cancellation); `None` when nothing was sent by a function, as for a message from an
+    /// ingress to an unknown function type.
+    ///
+    /// ```
+    /// fn blame(error: &statefun_runtime::Error) -> String {
+    ///     match error.sender() {
+    ///         Some(sender) => format!("look at {sender}: {error}"),
+    ///         None => format!("look at the ingress: {error}"),
+    ///     }
+    /// }
+    /// ```
+    pub fn sender(&self) -> Option<&Address> {
+        match &*self.0 {
+            Repr::UnknownFunctionTypeFrom { sender, .. }
+            | Repr::UnknownEgress { sender, .. }
+            | Repr::EgressRejected { sender, .. }
+            | Repr::NegativeDelay { sender, .. }
+            | Repr::EmptyCancellationToken { sender }
+            | Repr::DuplicateCancellationToken { sender, .. } => Some(sender),
+            Repr::CallFailed { .. }
+            | Repr::UnknownFunctionType { .. }
+            | Repr::StateTypeMismatch { .. }
+            | Repr::UnknownState { .. }
+            | Repr::InvalidStateSpec { .. }
+            | Repr::InvalidMutation { .. }
+            | Repr::MissingStatesLoop { .. }
+            | Repr::MalformedResponse { .. }
+            | Repr::Storage { .. } => None,
+        }
+    }
+
     /// The last transport failure of a [`CallFailed`](ErrorKind::CallFailed) error.
     pub fn transport_error(&self) -> Option<&TransportError> {
         match &*self.0 {

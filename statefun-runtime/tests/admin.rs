@@ -65,6 +65,43 @@ spec:
     assert_eq!(parked["messages"], 2);
     assert_eq!(parked["error_kind"], "CallFailed");
     assert_eq!(parked["endpoint"], "http://127.0.0.1:1/statefun");
+    assert_eq!(parked["path"], "t/f/a b");
+
+    // The address's own view says it is parked, since when and why; the metrics count it.
+    let (view, metrics) = tokio::task::spawn_blocking(move || {
+        let view = json(admin, "GET", "/api/addresses/t/f/a%20b");
+        let (status, text) = request(admin, "GET", "/metrics", "text/plain", b"").unwrap();
+        assert_eq!(status, 200);
+        (view, String::from_utf8(text).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(view.0, 200, "{}", view.1);
+    let parking = &view.1["parked"];
+    assert_eq!(view.1["in_flight"], false);
+    assert_eq!(view.1["backlog"], 2);
+    assert!(
+        parking["error"].as_str().unwrap().contains("127.0.0.1:1"),
+        "the error names the URL tried: {parking}"
+    );
+    assert_eq!(parking["messages"], 2);
+    assert_eq!(parking["retries"], 0);
+    let since = humantime::parse_rfc3339(parking["since"].as_str().unwrap()).unwrap();
+    assert!(since <= std::time::SystemTime::now());
+    let next = humantime::parse_rfc3339(parking["next_retry"].as_str().unwrap()).unwrap();
+    assert!(next > since + Duration::from_secs(3000), "{parking}");
+    assert!(
+        metrics.contains("\nstatefun_parked_addresses 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\nstatefun_parked_messages 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\nstatefun_in_flight_addresses 0\n"),
+        "{metrics}"
+    );
 
     let (skip, unknown) = tokio::task::spawn_blocking(move || {
         (
@@ -99,6 +136,19 @@ spec:
         local.runtime().parked()[0].messages,
         1,
         "retried and parked again"
+    );
+    let (view, metrics) = tokio::task::spawn_blocking(move || {
+        let view = json(admin, "GET", "/api/addresses/t/f/a%20b");
+        let (_, text) = request(admin, "GET", "/metrics", "text/plain", b"").unwrap();
+        (view, String::from_utf8(text).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(view.1["parked"]["retries"], 1, "{}", view.1);
+    assert_eq!(view.1["parked"]["messages"], 1, "{}", view.1);
+    assert!(
+        metrics.contains("\nstatefun_parked_messages 1\n"),
+        "{metrics}"
     );
     local.shutdown().await;
 }

@@ -11,57 +11,12 @@
 mod runtime;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use runtime::{RuntimeProcess, request, temp_dir};
+use statefun_test_support::python::{self, FunctionServer};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/visits.py");
-
-struct PythonFunctions {
-    child: Child,
-    port: u16,
-}
-
-impl PythonFunctions {
-    fn start(python: &str) -> Self {
-        let mut child = Command::new(python)
-            .arg(SCRIPT)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run `{python}`: {error}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|port| port.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the Python server did not start; it said {line:?}"));
-        Self { child, port }
-    }
-}
-
-impl Drop for PythonFunctions {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python() -> Option<String> {
-    match std::env::var("STATEFUN_PYTHON") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("STATEFUN_PYTHON is not set, and CI must run the Python SDK test")
-        }
-        _ => {
-            eprintln!("SKIPPED: the Python SDK durability test needs STATEFUN_PYTHON");
-            None
-        }
-    }
-}
 
 /// An `io.statefun.types/string` as the SDKs encode it.
 fn string_wrapper(text: &str) -> Vec<u8> {
@@ -93,10 +48,11 @@ fn stored_visits(state_dir: &std::path::Path) -> BTreeMap<String, i64> {
 
 #[test]
 fn python_functions_keep_their_visit_counts_across_three_runtime_kills() {
-    let Some(python) = python() else {
+    let needs = "apache-flink-statefun==3.3.0 (scripts/python-sdk-venv.sh)";
+    let Some(python) = python::interpreter("STATEFUN_PYTHON", needs) else {
         return;
     };
-    let server = PythonFunctions::start(&python);
+    let server = FunctionServer::start(&python, SCRIPT);
     let dir = temp_dir("python-durable");
     let module = dir.join("module.yaml");
     std::fs::write(

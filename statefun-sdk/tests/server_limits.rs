@@ -97,6 +97,38 @@ async fn a_head_sent_too_slowly_closes_the_connection() {
 }
 
 #[tokio::test]
+async fn each_head_of_a_kept_alive_connection_gets_the_whole_timeout() {
+    // hyper times a head from when it starts waiting for it: on a new connection, at once;
+    // on a kept-alive one, after the answer before it. The first head here comes late,
+    // so the second head's deadline is later than the first's.
+    let timeout = Duration::from_secs(3);
+    let running = start(Server::new(handler()).header_read_timeout(timeout)).await;
+    let mut stream = TcpStream::connect(running.address).await.unwrap();
+    tokio::time::sleep(timeout / 2).await;
+    let first_sent = std::time::Instant::now();
+    stream.write_all(GET).await.unwrap();
+    assert!(read_head(&mut stream).await.starts_with("HTTP/1.1 405"));
+    stream
+        .write_all(b"POST /statefun HTTP/1.1\r\nho")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut stream).await;
+    // The second head's wait began after the first was sent: closing before `timeout` had
+    // passed since then would be the first head's deadline. Load only makes it later.
+    assert!(
+        first_sent.elapsed() >= timeout,
+        "closed {:?} after the first head was sent, before the second head's timeout of {timeout:?}",
+        first_sent.elapsed()
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    let _ = running.stop.send(());
+    running.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn a_body_that_stops_arriving_gets_408_and_the_connection_closes() {
     let running = start(Server::new(handler()).body_read_timeout(Duration::from_millis(200))).await;
     let mut stream = TcpStream::connect(running.address).await.unwrap();

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use statefun_protocol::TypedValue;
-use statefun_sdk::types::Type;
+use statefun_sdk::types::{BoxError, Type};
 use statefun_sdk::{Address, OutgoingMessage};
 
 use crate::error::{ReadError, ReadErrorKind};
@@ -37,6 +37,28 @@ pub fn address(address: &Address) -> statefun_protocol::Address {
 /// ```
 pub fn typed_value(message: &OutgoingMessage) -> TypedValue {
     TypedValue::new(message.typename().to_string(), message.raw_value().clone())
+}
+
+/// `value` as a wire value of `ty`: what a function or the runtime would send, e.g. to
+/// build a request by hand.
+///
+/// ```
+/// use statefun_sdk::types::IntType;
+///
+/// let value = statefun_testing::convert::value(&IntType, &41).unwrap();
+/// assert_eq!(value.typename, "io.statefun.types/int");
+/// assert_eq!(statefun_testing::convert::value_as(&IntType, &value).unwrap(), 41);
+/// ```
+pub fn value<T: Type>(ty: &T, value: &T::Value) -> Result<TypedValue, BoxError> {
+    let mut out = Vec::new();
+    ty.serialize(value, &mut out)?;
+    Ok(TypedValue::new(ty.typename().to_string(), out))
+}
+
+/// A wire value read as `ty`, which must have its typename: a state or a message taken
+/// off the wire, e.g. from a function's raw response.
+pub fn value_as<T: Type>(ty: &T, value: &TypedValue) -> Result<T::Value, ReadError> {
+    read(ty, value, &format!("a value of type `{}`", value.typename))
 }
 
 /// `value` read as `ty`, which must have its typename; `what` names it in errors.

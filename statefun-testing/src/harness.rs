@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use statefun_protocol::TypedValue;
 use statefun_runtime::config::ConfigError;
+use statefun_runtime::transport::{FunctionTransport, ServiceTransport};
 use statefun_runtime::{DeliveredBatch, Endpoint, Error};
 use statefun_sdk::types::Type;
 use statefun_sdk::{Address, OutgoingMessage, PLAYGROUND_EGRESS, RequestReplyHandler, ValueSpec};
@@ -26,6 +27,17 @@ impl HarnessBuilder {
     /// process.
     pub fn handler(mut self, selector: &str, handler: RequestReplyHandler) -> Self {
         self.handlers.push((selector.to_owned(), handler));
+        self
+    }
+
+    /// Serves `selector` in process through `service`, an HTTP service in front of your
+    /// functions: e.g. an adapter that plays API Gateway before a Lambda function, or your
+    /// axum app. These calls are retried as StateFun does.
+    pub fn service<S>(mut self, selector: &str, service: S) -> Self
+    where
+        ServiceTransport<S>: FunctionTransport,
+    {
+        self.inner = self.inner.service(selector, service);
         self
     }
 

@@ -23,6 +23,12 @@ pub struct KafkaRecord {
 }
 
 impl KafkaRecord {
+    /// The record an egress message carries on the wire (a `KafkaProducerRecord`), e.g.
+    /// in a function's raw response.
+    pub fn from_typed_value(value: &TypedValue) -> Result<Self, ReadError> {
+        kafka(value, "a Kafka egress record")
+    }
+
     /// The value as UTF-8 text (`value_string` in the builder).
     pub fn value_str(&self) -> Result<&str, std::str::Utf8Error> {
         std::str::from_utf8(&self.value)

@@ -231,3 +231,76 @@ async fn failures_are_retried_when_asked() {
     assert!(flaky_calls("y") > 1, "{} calls", flaky_calls("y"));
     assert!(error.contains("cannot handle 1"), "{error}");
 }
+
+const MISTYPED: TypeName = TypeName::from_static("bank/mistyped");
+const NOWHERE: TypeName = TypeName::from_static("banc/account");
+
+/// Sends to a function type nobody serves, as a typo in a typename would.
+async fn mistyped(ctx: &mut Context, _message: Message) -> Result<(), Error> {
+    ctx.send(MessageBuilder::to(NOWHERE, "alice").string("hello"));
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_message_to_an_unknown_function_type_names_its_sender() {
+    let handler = RequestReplyHandler::builder()
+        .register(FunctionSpec::new(MISTYPED, mistyped))
+        .build()
+        .unwrap();
+    let harness = Harness::builder()
+        .handler("bank/*", handler)
+        .build()
+        .unwrap();
+    harness
+        .send(MessageBuilder::to(MISTYPED, "m1").string("go"))
+        .await
+        .unwrap();
+    let error = harness.run_until_quiescent().await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "bank/mistyped/m1 sent a message to banc/account/alice, but no endpoint serves its function type `banc/account`"
+    );
+    let sender = error.sender().expect("a function sent it");
+    assert_eq!(
+        (
+            sender.namespace.as_str(),
+            sender.r#type.as_str(),
+            sender.id.as_str()
+        ),
+        ("bank", "mistyped", "m1")
+    );
+    assert_eq!(
+        error.address().id,
+        "alice",
+        "the address that cannot be reached"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ingress_message_to_an_unknown_function_type_has_no_sender() {
+    let harness = harness();
+    let error = harness
+        .send(MessageBuilder::to(NOWHERE, "alice").string("hello"))
+        .await
+        .expect_err("refused at the ingress");
+    assert!(error.sender().is_none(), "{error}");
+    assert!(error.to_string().contains("banc/account"), "{error}");
+}
+
+#[test]
+fn wire_values_convert_both_ways_and_name_a_wrong_type() {
+    let value = statefun_testing::convert::value(&LongType, &-7).unwrap();
+    assert_eq!(value.typename, "io.statefun.types/long");
+    assert_eq!(
+        statefun_testing::convert::value_as(&LongType, &value).unwrap(),
+        -7
+    );
+    let error = statefun_testing::convert::value_as(&IntType, &value).unwrap_err();
+    assert!(error.is_wrong_type(), "{error}");
+    let error = statefun_testing::KafkaRecord::from_typed_value(&value).unwrap_err();
+    assert!(error.is_wrong_type(), "{error}");
+    assert!(
+        error.to_string().contains("io.statefun.types/long"),
+        "{error}"
+    );
+}

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+
+use crate::case_files::{self, CaseFile, Named};
 
 /// The environment variable naming an extra directory of cases.
 pub const EXTRA_CASES_ENV: &str = "STATEFUN_CONFORMANCE_DIR";
@@ -37,36 +37,22 @@ impl Case {
     /// # Panics
     /// When the file is unreadable or not a case; a broken vector is a broken test.
     pub fn load(path: &Path) -> Case {
-        let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let json: serde_json::Value = serde_json::from_slice(&text)
-            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
-        let field = |key: &str| -> String {
-            json.get(key)
-                .and_then(|v| v.as_str())
-                .unwrap_or_else(|| panic!("{}: missing string field `{key}`", path.display()))
-                .to_owned()
-        };
-        let base64 = |key: &str| -> Bytes {
-            STANDARD
-                .decode(field(key))
-                .map(Bytes::from)
-                .unwrap_or_else(|e| panic!("{}: `{key}` is not base64: {e}", path.display()))
-        };
+        let file = CaseFile::read(path);
         Case {
-            path: path.to_owned(),
-            name: json
-                .get("name")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-                .unwrap_or_else(|| path.file_stem().unwrap().to_string_lossy().into_owned()),
-            description: json
-                .get("description")
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_owned(),
-            function: field("function"),
-            request: base64("request"),
-            expected: base64("expected"),
+            path: file.path(),
+            name: file.name(),
+            description: file.description(),
+            function: file.required("function"),
+            request: file.base64("request"),
+            expected: file.base64("expected"),
+        }
+    }
+
+    fn named(&self) -> Named<'_> {
+        Named {
+            name: &self.name,
+            path: &self.path,
+            description: &self.description,
         }
     }
 }
@@ -81,13 +67,7 @@ pub fn bundled_dir() -> PathBuf {
 /// # Panics
 /// When `dir` cannot be read.
 pub fn cases_in(dir: &Path) -> Vec<Case> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read conformance directory {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|path| Case::load(path)).collect()
+    case_files::load_dir(dir, Case::load)
 }
 
 /// The bundled cases, then those of `STATEFUN_CONFORMANCE_DIR` when it is set.
@@ -95,8 +75,7 @@ pub fn cases_in(dir: &Path) -> Vec<Case> {
 /// # Panics
 /// When a directory cannot be read, or holds no case at all.
 pub fn cases() -> Vec<Case> {
-    let extra = std::env::var_os(EXTRA_CASES_ENV).filter(|v| !v.is_empty());
-    cases_with_extra(extra.as_deref().map(Path::new))
+    cases_with_extra(case_files::extra_dir(EXTRA_CASES_ENV).as_deref())
 }
 
 /// The bundled cases, then those of `extra` if given.
@@ -104,18 +83,7 @@ pub fn cases() -> Vec<Case> {
 /// # Panics
 /// When a directory cannot be read, or holds no case at all.
 pub fn cases_with_extra(extra: Option<&Path>) -> Vec<Case> {
-    let mut all = cases_in(&bundled_dir());
-    assert!(!all.is_empty(), "no bundled conformance cases");
-    if let Some(extra) = extra {
-        let extra_cases = cases_in(extra);
-        assert!(
-            !extra_cases.is_empty(),
-            "{EXTRA_CASES_ENV}={} holds no *.json case",
-            extra.display()
-        );
-        all.extend(extra_cases);
-    }
-    all
+    case_files::bundled_then_extra(&bundled_dir(), extra, EXTRA_CASES_ENV, Case::load)
 }
 
 /// Runs `check` on every case and panics with every failing case named.
@@ -124,25 +92,6 @@ pub fn check_all(check: impl FnMut(&Case) -> Result<(), String>) {
 }
 
 /// Runs `check` on each of `cases` and panics with every failing case named.
-pub fn check_cases(cases: &[Case], mut check: impl FnMut(&Case) -> Result<(), String>) {
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| {
-            check(case).err().map(|why| {
-                format!(
-                    "case {} ({}): {}\n{why}",
-                    case.name,
-                    case.path.display(),
-                    case.description
-                )
-            })
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} conformance cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+pub fn check_cases(cases: &[Case], check: impl FnMut(&Case) -> Result<(), String>) {
+    case_files::check_each("conformance", cases, Case::named, check);
 }

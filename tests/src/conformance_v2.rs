@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+
+use crate::case_files::{self, CaseFile, Named};
 
 /// The environment variable naming an extra directory of 2.x cases.
 pub const EXTRA_CASES_ENV: &str = "STATEFUN_CONFORMANCE_V2_DIR";
@@ -44,37 +44,26 @@ impl Case {
     /// # Panics
     /// When the file is unreadable or not a case.
     pub fn load(path: &Path) -> Case {
-        let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let json: serde_json::Value = serde_json::from_slice(&text)
-            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
-        let field = |key: &str| -> Option<String> {
-            json.get(key).and_then(|v| v.as_str()).map(str::to_owned)
-        };
-        let required = |key: &str| -> String {
-            field(key).unwrap_or_else(|| panic!("{}: missing string field `{key}`", path.display()))
-        };
-        let base64 = |key: &str| -> Bytes {
-            STANDARD
-                .decode(required(key))
-                .map(Bytes::from)
-                .unwrap_or_else(|e| panic!("{}: `{key}` is not base64: {e}", path.display()))
-        };
-        let outcome = match required("outcome").as_str() {
-            "response" => Outcome::Response(base64("expected")),
-            "error" => Outcome::Error(field("error").unwrap_or_default()),
+        let file = CaseFile::read(path);
+        let outcome = match file.required("outcome").as_str() {
+            "response" => Outcome::Response(file.base64("expected")),
+            "error" => Outcome::Error(file.optional("error").unwrap_or_default()),
             other => panic!("{}: unknown outcome `{other}`", path.display()),
         };
         Case {
-            path: path.to_owned(),
-            name: field("name").unwrap_or_else(|| {
-                path.file_stem()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned()
-            }),
-            description: field("description").unwrap_or_default(),
-            request: base64("request"),
+            path: file.path(),
+            name: file.name(),
+            description: file.description(),
+            request: file.base64("request"),
             outcome,
+        }
+    }
+
+    fn named(&self) -> Named<'_> {
+        Named {
+            name: &self.name,
+            path: &self.path,
+            description: &self.description,
         }
     }
 }
@@ -89,13 +78,7 @@ pub fn bundled_dir() -> PathBuf {
 /// # Panics
 /// When `dir` cannot be read.
 pub fn cases_in(dir: &Path) -> Vec<Case> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read conformance directory {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|path| Case::load(path)).collect()
+    case_files::load_dir(dir, Case::load)
 }
 
 /// The bundled cases, then those of `STATEFUN_CONFORMANCE_V2_DIR` when it is set.
@@ -103,19 +86,13 @@ pub fn cases_in(dir: &Path) -> Vec<Case> {
 /// # Panics
 /// When a directory cannot be read or holds no case.
 pub fn cases() -> Vec<Case> {
-    let mut all = cases_in(&bundled_dir());
-    assert!(!all.is_empty(), "no bundled 2.x conformance cases");
-    if let Some(extra) = std::env::var_os(EXTRA_CASES_ENV).filter(|v| !v.is_empty()) {
-        let extra = PathBuf::from(extra);
-        let extra_cases = cases_in(&extra);
-        assert!(
-            !extra_cases.is_empty(),
-            "{EXTRA_CASES_ENV}={} holds no *.json case",
-            extra.display()
-        );
-        all.extend(extra_cases);
-    }
-    all
+    let extra = case_files::extra_dir(EXTRA_CASES_ENV);
+    case_files::bundled_then_extra(
+        &bundled_dir(),
+        extra.as_deref(),
+        EXTRA_CASES_ENV,
+        Case::load,
+    )
 }
 
 /// The verdict on what a handler did with `case`'s request: `answer` is the response
@@ -135,25 +112,6 @@ pub fn verdict(case: &Case, answer: Result<&[u8], String>) -> Result<(), String>
 }
 
 /// Runs `check` on every case and panics naming every failing one.
-pub fn check_all(cases: &[Case], mut check: impl FnMut(&Case) -> Result<(), String>) {
-    let failures: Vec<String> = cases
-        .iter()
-        .filter_map(|case| {
-            check(case).err().map(|why| {
-                format!(
-                    "case {} ({}): {}\n{why}",
-                    case.name,
-                    case.path.display(),
-                    case.description
-                )
-            })
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} 2.x conformance cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+pub fn check_all(cases: &[Case], check: impl FnMut(&Case) -> Result<(), String>) {
+    case_files::check_each("2.x conformance", cases, Case::named, check);
 }

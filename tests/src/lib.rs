@@ -1,8 +1,10 @@
 //! Shared support for the workspace's tests: the StateFun conformance vectors and their
-//! comparison rules.
+//! comparison rules, and the rules of a cluster's module file.
 
 #![deny(missing_docs)]
 
+mod case_files;
+pub mod cluster_module;
 pub mod conformance;
 pub mod conformance_v2;
 pub mod oracle;

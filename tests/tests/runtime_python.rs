@@ -8,70 +8,20 @@
 
 mod runtime_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use runtime_support::{as_int, as_string, string};
 use statefun_protocol::{Address, typename};
 use statefun_runtime::{Expiration, FunctionType, Harness};
+use statefun_test_support::python::{self, FunctionServer};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/python/statefun_functions.py");
 
-/// The Python server, killed when dropped.
-struct PythonFunctions {
-    child: Child,
-    port: u16,
-}
-
-impl PythonFunctions {
-    fn start(python: &str) -> Self {
-        let mut child = Command::new(python)
-            .arg(SCRIPT)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run `{python}`: {error}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|port| port.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the Python server did not start; it said {line:?}"));
-        Self { child, port }
-    }
-}
-
-impl Drop for PythonFunctions {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The interpreter to use, or `None` when the test is to be skipped.
-fn python() -> Option<String> {
-    match std::env::var("STATEFUN_PYTHON") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("STATEFUN_PYTHON is not set, and CI must run the Python SDK test (see .ci/run)")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: the Python SDK test needs STATEFUN_PYTHON, a python with apache-flink-statefun==3.3.0 and aiohttp (see .ci/run)"
-            );
-            None
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_python_sdk_function_runs_under_the_runtime() {
-    let Some(python) = python() else {
+    let needs = "apache-flink-statefun==3.3.0 and aiohttp (see .ci/run)";
+    let Some(python) = python::interpreter("STATEFUN_PYTHON", needs) else {
         return;
     };
-    let server = PythonFunctions::start(&python);
+    let server = FunctionServer::start(&python, SCRIPT);
     let harness = Harness::builder()
         .url(
             "example/*",

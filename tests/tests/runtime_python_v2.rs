@@ -12,9 +12,7 @@
 #[allow(dead_code)]
 mod http_client;
 
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,59 +20,12 @@ use http_body_util::Full;
 use prost::Message as _;
 use statefun_runtime::config::ModuleConfig;
 use statefun_runtime::local::LocalStatefun;
+use statefun_test_support::python::{self, FunctionServer};
 
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/python/statefun_v2_functions.py"
 );
-
-/// The Python server, killed when dropped.
-struct PythonFunctions {
-    child: Child,
-    port: u16,
-}
-
-impl PythonFunctions {
-    fn start(python: &str) -> Self {
-        let mut child = Command::new(python)
-            .arg(SCRIPT)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot run `{python}`: {error}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|port| port.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the Python server did not start; it said {line:?}"));
-        Self { child, port }
-    }
-}
-
-impl Drop for PythonFunctions {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python() -> Option<String> {
-    match std::env::var("STATEFUN_PYTHON_V2") {
-        Ok(python) if !python.is_empty() => Some(python),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("STATEFUN_PYTHON_V2 is not set, and CI must run the 2.x Python SDK test")
-        }
-        _ => {
-            eprintln!(
-                "SKIPPED: the 2.x Python SDK test needs STATEFUN_PYTHON_V2, a python with apache-flink-statefun==2.2.2 (scripts/python-sdk-v2-venv.sh)"
-            );
-            None
-        }
-    }
-}
 
 const MODULE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -143,10 +94,11 @@ async fn next(egress: SocketAddr, topic: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_2x_sdk_functions_run_under_a_2_0_module() {
-    let Some(python) = python() else {
+    let needs = "apache-flink-statefun==2.2.2 (scripts/python-sdk-v2-venv.sh)";
+    let Some(python) = python::interpreter("STATEFUN_PYTHON_V2", needs) else {
         return;
     };
-    let server = PythonFunctions::start(&python);
+    let server = FunctionServer::start(&python, SCRIPT);
     let module = ModuleConfig::parse(&module_yaml(server.port)).unwrap();
     let local = LocalStatefun::start(&module, IpAddr::V4(Ipv4Addr::LOCALHOST))
         .await

@@ -1,7 +1,7 @@
 use serde_json::json;
 use statefun_sdk::types::{DoubleType, IntType, JsonType};
 use statefun_sdk::{
-    Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder, TypeName, ValueSpec,
+    Context, Error, FunctionSpec, Message, MessageBuilder, StatefulFunction, TypeName, ValueSpec,
     dispatch,
 };
 
@@ -9,7 +9,7 @@ use crate::messages::{
     Alert, FEATURE_VECTOR, FRAUD_COUNT_REPLY, FRAUD_SCORE, FeatureVector, FraudScore,
     MERCHANT_SCORE_REPLY, QUERY, Query, TRANSACTION, Transaction,
 };
-use crate::{ALERT_THRESHOLD, ALERTS_TOPIC, FRAUD_COUNT, MERCHANT_SCORE, MODEL};
+use crate::{ALERT_THRESHOLD, AlertsEgress, FRAUD_COUNT, MERCHANT_SCORE, MODEL};
 
 /// One instance per transaction: gathers its features, asks the model, raises alerts.
 pub const TRANSACTION_MANAGER: TypeName = TypeName::from_static("fraud/transaction-manager");
@@ -21,7 +21,7 @@ static TRANSACTION_STATE: ValueSpec<JsonType<Transaction>> = ValueSpec::new(
 static FRAUDS: ValueSpec<IntType> = ValueSpec::new("fraud_count", IntType);
 static MERCHANT: ValueSpec<DoubleType> = ValueSpec::new("merchant_score", DoubleType);
 
-async fn manager(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn manager(alerts: AlertsEgress, ctx: &mut Context, message: Message) -> Result<(), Error> {
     dispatch!(message, {
         TRANSACTION => |transaction| {
             let query = MessageBuilder::to(FRAUD_COUNT, &transaction.account).value(&QUERY, &Query {});
@@ -37,8 +37,9 @@ async fn manager(ctx: &mut Context, message: Message) -> Result<(), Error> {
                 .get(&TRANSACTION_STATE)?
                 .ok_or_else(|| Error::msg("a score without a transaction"))?;
             if score > ALERT_THRESHOLD {
+                let account = transaction.account.clone();
                 let alert = Alert { transaction, score };
-                ctx.send_egress(EgressMessage::playground(ALERTS_TOPIC, json!(alert).to_string())?);
+                ctx.send_egress(alerts.record(&account, json!(alert).to_string())?);
             }
             // The transaction is decided: nothing of it needs to stay.
             ctx.storage().remove(&TRANSACTION_STATE)?;
@@ -68,8 +69,19 @@ async fn manager(ctx: &mut Context, message: Message) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn spec() -> FunctionSpec {
-    FunctionSpec::new(TRANSACTION_MANAGER, manager)
+/// The manager, raising alerts on its egress.
+struct Manager {
+    alerts: AlertsEgress,
+}
+
+impl StatefulFunction for Manager {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        manager(self.alerts, ctx, message).await
+    }
+}
+
+pub(crate) fn spec(alerts: AlertsEgress) -> FunctionSpec {
+    FunctionSpec::from_function(TRANSACTION_MANAGER, Manager { alerts })
         .with_state(&TRANSACTION_STATE)
         .with_state(&FRAUDS)
         .with_state(&MERCHANT)

@@ -15,7 +15,8 @@ pub const GREETER: TypeName = TypeName::from_static("lambda/greeter");
 /// The Kafka egress the greetings go to.
 pub const GREETINGS: TypeName = TypeName::from_static("lambda/greetings");
 
-static SEEN: ValueSpec<IntType> = ValueSpec::new("seen", IntType);
+/// How often each name came.
+pub static SEEN: ValueSpec<IntType> = ValueSpec::new("seen", IntType);
 
 async fn greeter(ctx: &mut Context, message: Message) -> Result<(), Error> {
     let name = message.as_string()?;

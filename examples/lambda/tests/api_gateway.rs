@@ -9,16 +9,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
+use lambda_greeter::{GREETER, GREETINGS, SEEN};
 use lambda_http::Body;
 use prost::Message as _;
 use serde_json::{Value, json};
-use statefun_runtime::Harness;
-use statefun_runtime::protocol::egress::KafkaProducerRecord;
-use statefun_runtime::protocol::from_function::Response as FromFunctionResponse;
-use statefun_runtime::protocol::to_function::{
+use statefun_sdk::types::{IntType, StringType};
+use statefun_sdk::{Address, MessageBuilder};
+use statefun_testing::convert;
+use statefun_testing::protocol::from_function::Response as FromFunctionResponse;
+use statefun_testing::protocol::to_function::{
     Invocation, InvocationBatchRequest, PersistedValue, Request,
 };
-use statefun_runtime::protocol::{Address, FromFunction, ToFunction, TypedValue};
+use statefun_testing::protocol::{FromFunction, ToFunction};
+use statefun_testing::{Harness, KafkaRecord};
 
 /// An HTTP API event for `POST /` with `body`, as API Gateway builds it.
 fn http_api_event(body: &[u8]) -> Value {
@@ -69,24 +72,20 @@ async fn invoke(event: &Value) -> (u16, Option<String>, Bytes) {
     (status, content_type, body)
 }
 
-/// The sample request of `events/`: Bob's 42nd visit, the state `seen` at 41.
+/// The sample request of `events/`: Bob's 42nd visit, the state `seen` at 41, as the
+/// runtime sends it.
 fn sample_request() -> Vec<u8> {
+    let bob = Address::new(GREETER, "Bob");
     ToFunction {
         request: Some(Request::Invocation(InvocationBatchRequest {
-            target: Some(Address::new("lambda", "greeter", "Bob")),
+            target: Some(convert::address(&bob)),
             state: vec![PersistedValue {
-                state_name: "seen".into(),
-                state_value: Some(TypedValue::new(
-                    "io.statefun.types/int",
-                    vec![0x0D, 41, 0, 0, 0],
-                )),
+                state_name: SEEN.name().to_owned(),
+                state_value: Some(convert::value(&IntType, &41).unwrap()),
             }],
             invocations: vec![Invocation {
                 caller: None,
-                argument: Some(TypedValue::new(
-                    "io.statefun.types/string",
-                    b"\x0a\x03Bob".to_vec(),
-                )),
+                argument: Some(convert::value(&StringType, &"Bob".to_owned()).unwrap()),
             }],
         })),
     }
@@ -127,20 +126,25 @@ async fn the_sample_event_is_answered_with_a_binary_from_function() {
     else {
         panic!("an invocation result");
     };
+    let mutation = &result.state_mutations[0];
+    assert_eq!(mutation.state_name, SEEN.name());
+    let seen = mutation.state_value.as_ref().expect("a new value");
+    assert_eq!(convert::value_as(&IntType, seen).unwrap(), 42);
+    let egress = &result.outgoing_egresses[0];
     assert_eq!(
-        result.state_mutations[0]
-            .state_value
-            .as_ref()
-            .unwrap()
-            .value
-            .as_ref(),
-        [0x0D, 42, 0, 0, 0]
+        (
+            egress.egress_namespace.as_str(),
+            egress.egress_type.as_str()
+        ),
+        (GREETINGS.namespace(), GREETINGS.name())
     );
-    let record =
-        KafkaProducerRecord::decode(result.outgoing_egresses[0].argument.clone().unwrap().value)
-            .unwrap();
+    let record = KafkaRecord::from_typed_value(egress.argument.as_ref().unwrap()).unwrap();
     assert_eq!(
-        String::from_utf8(record.value_bytes.to_vec()).unwrap(),
+        (record.topic.as_str(), record.key.as_deref()),
+        ("greetings", Some("Bob"))
+    );
+    assert_eq!(
+        record.value_str().unwrap(),
         "Hello again Bob, visit number 42."
     );
 }
@@ -163,38 +167,32 @@ async fn through_api_gateway(
 async fn the_runtime_drives_the_lambda_function_through_api_gateway_events() {
     let harness = Harness::builder()
         .service("lambda/*", tower::service_fn(through_api_gateway))
-        .egress("lambda/greetings")
+        .egress(GREETINGS)
         .build()
         .unwrap();
-    let bob = Address::new("lambda", "greeter", "Bob");
     for _ in 0..2 {
         harness
-            .send(
-                bob.clone(),
-                TypedValue::new("io.statefun.types/string", b"\x0a\x03Bob".to_vec()),
-            )
+            .send(MessageBuilder::to(GREETER, "Bob").string("Bob"))
             .await
             .unwrap();
         harness.run_until_quiescent().await.unwrap();
     }
     let greetings: Vec<String> = harness
-        .egress("lambda/greetings")
+        .kafka_records(GREETINGS)
+        .unwrap()
         .into_iter()
         .map(|record| {
-            let record = KafkaProducerRecord::decode(record.value).unwrap();
             assert_eq!(
-                (record.topic.as_str(), record.key.as_str()),
-                ("greetings", "Bob")
+                (record.topic.as_str(), record.key.as_deref()),
+                ("greetings", Some("Bob"))
             );
-            String::from_utf8(record.value_bytes.to_vec()).unwrap()
+            record.value_str().unwrap().to_owned()
         })
         .collect();
     assert_eq!(
         greetings,
         ["Hello Bob!", "Hello again Bob, visit number 2."]
     );
-    assert_eq!(
-        harness.state(&bob, "seen").unwrap().value.as_ref(),
-        [0x0D, 2, 0, 0, 0]
-    );
+    let bob = Address::new(GREETER, "Bob");
+    assert_eq!(harness.state(&bob, &SEEN).unwrap(), Some(2));
 }

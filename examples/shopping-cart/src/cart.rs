@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use statefun_sdk::types::JsonType;
 use statefun_sdk::{
-    CancellationToken, Context, EgressMessage, Error, FunctionSpec, Message, MessageBuilder,
+    CancellationToken, Context, Error, FunctionSpec, Message, MessageBuilder, StatefulFunction,
     TypeName, ValueSpec, dispatch,
 };
 
@@ -11,7 +11,7 @@ use crate::messages::{
     ADD_TO_CART, CHECKOUT, RELEASE, RESERVATION, RESERVATION_EXPIRED, RESERVE, Receipt, Release,
     ReservationExpired, Reserve,
 };
-use crate::{RECEIPTS_TOPIC, RESERVATION_TIMEOUT, STOCK};
+use crate::{RESERVATION_TIMEOUT, ReceiptsEgress, STOCK};
 
 /// One instance per user: the reserved items.
 pub const CART: TypeName = TypeName::from_static("shop/cart");
@@ -30,7 +30,7 @@ fn reservation_token(item: &str) -> Result<CancellationToken, Error> {
     Ok(CancellationToken::new(format!("reservation/{item}"))?)
 }
 
-async fn cart(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn cart(receipts: ReceiptsEgress, ctx: &mut Context, message: Message) -> Result<(), Error> {
     let mut basket = ctx.storage().get_or_default(&BASKET)?;
     dispatch!(message, {
         ADD_TO_CART => |wanted| {
@@ -72,10 +72,7 @@ async fn cart(ctx: &mut Context, message: Message) -> Result<(), Error> {
                 user: ctx.address().id().to_owned(),
                 items: std::mem::take(&mut basket),
             };
-            ctx.send_egress(EgressMessage::playground(
-                RECEIPTS_TOPIC,
-                json!(receipt).to_string(),
-            )?);
+            ctx.send_egress(receipts.record(&receipt.user, json!(receipt).to_string())?);
         },
     })?;
     if basket.is_empty() {
@@ -86,6 +83,17 @@ async fn cart(ctx: &mut Context, message: Message) -> Result<(), Error> {
     Ok(())
 }
 
-pub(crate) fn spec() -> FunctionSpec {
-    FunctionSpec::new(CART, cart).with_state(&BASKET)
+/// The cart, writing receipts to its egress.
+struct Cart {
+    receipts: ReceiptsEgress,
+}
+
+impl StatefulFunction for Cart {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        cart(self.receipts, ctx, message).await
+    }
+}
+
+pub(crate) fn spec(receipts: ReceiptsEgress) -> FunctionSpec {
+    FunctionSpec::from_function(CART, Cart { receipts }).with_state(&BASKET)
 }

@@ -9,6 +9,8 @@ use statefun_sdk::types::DoubleType;
 use statefun_sdk::{Context, Error, FunctionSpec, Message, StatefulFunction, TypeName, ValueSpec};
 use tokio::sync::RwLock;
 
+use crate::Lines;
+
 /// Quotes a price, asking the [`QuoteService`].
 pub const QUOTE: TypeName = TypeName::from_static("showcase/quote");
 
@@ -37,24 +39,25 @@ static LAST_PRICE: ValueSpec<DoubleType> = ValueSpec::new("last_price", DoubleTy
 
 struct Quote {
     service: QuoteService,
+    lines: Lines,
 }
 
 impl StatefulFunction for Quote {
     async fn invoke(&self, ctx: &mut Context, _message: Message) -> Result<(), Error> {
         let item = ctx.address().id().to_owned();
         let Some(price) = self.service.price(&item).await else {
-            return crate::log(ctx, format!("{item}: no price"));
+            return self.lines.log(ctx, format!("{item}: no price"));
         };
         let line = match ctx.storage().get(&LAST_PRICE)? {
             Some(last) if last != price => format!("{item}: {price} (was {last})"),
             _ => format!("{item}: {price}"),
         };
         ctx.storage().set(&LAST_PRICE, price)?;
-        crate::log(ctx, line)
+        self.lines.log(ctx, line)
     }
 }
 
 /// `showcase/quote`, asking `service`.
-pub fn spec(service: QuoteService) -> FunctionSpec {
-    FunctionSpec::from_function(QUOTE, Quote { service }).with_state(&LAST_PRICE)
+pub fn spec(service: QuoteService, lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(QUOTE, Quote { service, lines }).with_state(&LAST_PRICE)
 }

@@ -2,23 +2,26 @@
 //! stream.
 
 use statefun_sdk::{
-    Context, Error, FunctionSpec, KafkaEgressBuilder, KinesisEgressBuilder, Message, TypeName,
+    Context, Error, FunctionSpec, KafkaEgressBuilder, KinesisEgressBuilder, Message,
+    StatefulFunction, TypeName,
 };
+
+use crate::Lines;
 
 /// Writes each message to all three kinds of egress.
 pub const EGRESS: TypeName = TypeName::from_static("showcase/egress");
-/// The playground egress topic of the generic record.
+/// The topic of the generic record (the playground's egress, or Kafka on a cluster).
 pub const AUDIT_TOPIC: &str = "audit";
 /// A Kafka egress (`io.statefun.kafka.v1/egress` in module.yaml).
 pub const KAFKA: TypeName = TypeName::from_static("showcase/kafka");
 /// A Kinesis egress (`io.statefun.kinesis.v1/egress` in module.yaml).
 pub const KINESIS: TypeName = TypeName::from_static("showcase/kinesis");
 
-async fn fan_out(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn fan_out(lines: Lines, ctx: &mut Context, message: Message) -> Result<(), Error> {
     let text = crate::text_of(&message)?;
     let user = ctx.address().id().to_owned();
 
-    crate::publish(ctx, AUDIT_TOPIC, format!("{user}: {text}"))?;
+    lines.publish(ctx, AUDIT_TOPIC, format!("{user}: {text}"))?;
     ctx.send_egress(
         KafkaEgressBuilder::to(KAFKA)
             .topic("events")
@@ -36,7 +39,17 @@ async fn fan_out(ctx: &mut Context, message: Message) -> Result<(), Error> {
     Ok(())
 }
 
-/// `showcase/egress`.
-pub fn spec() -> FunctionSpec {
-    FunctionSpec::new(EGRESS, fan_out)
+struct FanOut {
+    lines: Lines,
+}
+
+impl StatefulFunction for FanOut {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        fan_out(self.lines, ctx, message).await
+    }
+}
+
+/// `showcase/egress`, its generic record written to `lines`.
+pub fn spec(lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(EGRESS, FanOut { lines })
 }

@@ -8,6 +8,11 @@
 //! | [`egress`] | generic (the playground's), Kafka and Kinesis egress records | `showcase/egress` |
 //! | [`storage`] | persisted values, TTL, removing | `showcase/session` |
 //! | [`async_work`] | awaiting other work inside a function | `showcase/quote` |
+//!
+//! Every function but `pong` writes what it did as a line of text to a topic, through
+//! [`Lines`]: the playground's egress on the local runtime, a Kafka egress on a cluster. So
+//! each one is a [`StatefulFunction`](statefun_sdk::StatefulFunction) holding that choice,
+//! around an `async fn` that takes it.
 
 pub mod async_work;
 pub mod egress;
@@ -17,7 +22,9 @@ pub mod types;
 
 use bytes::Bytes;
 use statefun_sdk::types::{BoxError, CustomType};
-use statefun_sdk::{Context, EgressMessage, Error, Message, RequestReplyHandler, TypeName};
+use statefun_sdk::{
+    Context, EgressMessage, Error, KafkaEgressBuilder, Message, RequestReplyHandler, TypeName,
+};
 
 /// The topic every module writes what it did to, so that a test (or you) can see it.
 pub const LOG_TOPIC: &str = "log";
@@ -49,27 +56,60 @@ pub fn text_of(message: &Message) -> Result<String, Error> {
     }
 }
 
-/// Writes `line` to the playground egress topic `topic`.
-pub fn publish(ctx: &mut Context, topic: &str, line: impl Into<String>) -> Result<(), Error> {
-    ctx.send_egress(EgressMessage::playground(topic, line.into())?);
-    Ok(())
+/// Where the tour writes its lines (the topics [`LOG_TOPIC`] and
+/// [`AUDIT_TOPIC`](egress::AUDIT_TOPIC)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lines {
+    /// The playground's egress: the reference runtime and the playground image
+    /// (`module.local.yaml`).
+    #[default]
+    Playground,
+    /// The Kafka egress [`KAFKA`](egress::KAFKA), keyed by the writer's id: a StateFun
+    /// cluster (`module.yaml`).
+    Kafka,
 }
 
-/// Writes `line` to the topic [`LOG_TOPIC`].
-pub fn log(ctx: &mut Context, line: impl Into<String>) -> Result<(), Error> {
-    publish(ctx, LOG_TOPIC, line)
+impl Lines {
+    /// Writes `line` to the topic `topic`.
+    pub fn publish(
+        self,
+        ctx: &mut Context,
+        topic: &str,
+        line: impl Into<String>,
+    ) -> Result<(), Error> {
+        let record = match self {
+            Self::Playground => EgressMessage::playground(topic, line.into())?,
+            Self::Kafka => KafkaEgressBuilder::to(egress::KAFKA)
+                .topic(topic)
+                .key(ctx.address().id())
+                .value_string(line.into())
+                .build()?,
+        };
+        ctx.send_egress(record);
+        Ok(())
+    }
+
+    /// Writes `line` to the topic [`LOG_TOPIC`].
+    pub fn log(self, ctx: &mut Context, line: impl Into<String>) -> Result<(), Error> {
+        self.publish(ctx, LOG_TOPIC, line)
+    }
 }
 
-/// Every function type of the tour.
+/// Every function type of the tour, writing its lines to the playground's egress.
 pub fn handler(quotes: async_work::QuoteService) -> RequestReplyHandler {
+    handler_for(quotes, Lines::Playground)
+}
+
+/// Every function type of the tour, writing its lines to `lines`.
+pub fn handler_for(quotes: async_work::QuoteService, lines: Lines) -> RequestReplyHandler {
     RequestReplyHandler::builder()
-        .register(types::spec())
-        .register(messaging::ping_spec())
+        .register(types::spec(lines))
+        .register(messaging::ping_spec(lines))
         .register(messaging::pong_spec())
-        .register(messaging::reminder_spec())
-        .register(egress::spec())
-        .register(storage::spec())
-        .register(async_work::spec(quotes))
+        .register(messaging::reminder_spec(lines))
+        .register(egress::spec(lines))
+        .register(storage::spec(lines))
+        .register(async_work::spec(quotes, lines))
         .build()
         .expect("every function type is registered once")
 }

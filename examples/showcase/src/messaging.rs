@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use statefun_sdk::types::StringType;
 use statefun_sdk::{
-    CancellationToken, Context, Error, FunctionSpec, Message, MessageBuilder, TypeName,
+    CancellationToken, Context, Error, FunctionSpec, Message, MessageBuilder, StatefulFunction,
+    TypeName,
 };
+
+use crate::Lines;
 
 /// Sends a ping to `pong` and logs the answer.
 pub const PING: TypeName = TypeName::from_static("showcase/ping");
@@ -15,7 +18,7 @@ pub const PONG: TypeName = TypeName::from_static("showcase/pong");
 /// Reminds itself later, unless told to cancel.
 pub const REMINDER: TypeName = TypeName::from_static("showcase/reminder");
 
-async fn ping(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn ping(lines: Lines, ctx: &mut Context, message: Message) -> Result<(), Error> {
     match ctx.caller() {
         // From an ingress: start a round trip to the pong with the same id.
         None => {
@@ -26,7 +29,7 @@ async fn ping(ctx: &mut Context, message: Message) -> Result<(), Error> {
         // The pong's reply.
         Some(caller) => {
             let line = format!("{} answered {:?}", caller, crate::text_of(&message)?);
-            crate::log(ctx, line)?;
+            lines.log(ctx, line)?;
         }
     }
     Ok(())
@@ -38,7 +41,7 @@ async fn pong(ctx: &mut Context, message: Message) -> Result<(), Error> {
     Ok(())
 }
 
-async fn reminder(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn reminder(lines: Lines, ctx: &mut Context, message: Message) -> Result<(), Error> {
     let token = CancellationToken::new(format!("reminder-{}", ctx.address().id()))?;
     let me = ctx.address().clone();
     match crate::text_of(&message)?.as_str() {
@@ -47,7 +50,7 @@ async fn reminder(ctx: &mut Context, message: Message) -> Result<(), Error> {
             ctx.send_after_with_token(Duration::from_secs(60), &token, later)?;
         }
         "never mind" => ctx.cancel_delayed_message(&token),
-        "time is up" => crate::log(ctx, format!("reminder for {}", me.id()))?,
+        "time is up" => lines.log(ctx, format!("reminder for {}", me.id()))?,
         other => {
             return Err(Error::msg(format!(
                 "the reminder does not understand {other:?}"
@@ -57,9 +60,29 @@ async fn reminder(ctx: &mut Context, message: Message) -> Result<(), Error> {
     Ok(())
 }
 
-/// `showcase/ping`.
-pub fn ping_spec() -> FunctionSpec {
-    FunctionSpec::new(PING, ping)
+struct Ping {
+    lines: Lines,
+}
+
+impl StatefulFunction for Ping {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        ping(self.lines, ctx, message).await
+    }
+}
+
+struct Reminder {
+    lines: Lines,
+}
+
+impl StatefulFunction for Reminder {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        reminder(self.lines, ctx, message).await
+    }
+}
+
+/// `showcase/ping`, logging to `lines`.
+pub fn ping_spec(lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(PING, Ping { lines })
 }
 
 /// `showcase/pong`.
@@ -67,7 +90,7 @@ pub fn pong_spec() -> FunctionSpec {
     FunctionSpec::new(PONG, pong)
 }
 
-/// `showcase/reminder`.
-pub fn reminder_spec() -> FunctionSpec {
-    FunctionSpec::new(REMINDER, reminder)
+/// `showcase/reminder`, logging to `lines`.
+pub fn reminder_spec(lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(REMINDER, Reminder { lines })
 }

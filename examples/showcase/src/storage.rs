@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use statefun_sdk::types::{IntType, StringType};
-use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName, ValueSpec};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, StatefulFunction, TypeName, ValueSpec};
+
+use crate::Lines;
 
 /// Keeps a session per user.
 pub const SESSION: TypeName = TypeName::from_static("showcase/session");
@@ -15,7 +17,7 @@ static TOKEN: ValueSpec<StringType> =
 /// Never expires.
 static LOGINS: ValueSpec<IntType> = ValueSpec::new("logins", IntType);
 
-async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn session(lines: Lines, ctx: &mut Context, message: Message) -> Result<(), Error> {
     let user = ctx.address().id().to_owned();
     let line = match crate::text_of(&message)?.as_str() {
         "login" => {
@@ -38,12 +40,22 @@ async fn session(ctx: &mut Context, message: Message) -> Result<(), Error> {
         },
         other => return Err(Error::msg(format!("unknown command {other:?}"))),
     };
-    crate::log(ctx, line)
+    lines.log(ctx, line)
 }
 
-/// `showcase/session`.
-pub fn spec() -> FunctionSpec {
-    FunctionSpec::new(SESSION, session)
+struct Session {
+    lines: Lines,
+}
+
+impl StatefulFunction for Session {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        session(self.lines, ctx, message).await
+    }
+}
+
+/// `showcase/session`, logging to `lines`.
+pub fn spec(lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(SESSION, Session { lines })
         .with_state(&TOKEN)
         .with_state(&LOGINS)
 }

@@ -7,7 +7,9 @@ use statefun_sdk::types::{
     BoolType, BoxError, CustomType, DoubleType, FloatType, IntType, JsonType, LongType,
     ProtobufType, StringType,
 };
-use statefun_sdk::{Context, Error, FunctionSpec, Message, TypeName, dispatch};
+use statefun_sdk::{Context, Error, FunctionSpec, Message, StatefulFunction, TypeName, dispatch};
+
+use crate::Lines;
 
 /// The function type of this module.
 pub const TYPES: TypeName = TypeName::from_static("showcase/types");
@@ -60,7 +62,7 @@ fn read_rgb(bytes: Bytes) -> Result<Rgb, BoxError> {
 pub const RGB: CustomType<Rgb> =
     CustomType::new(TypeName::from_static("showcase/Rgb"), write_rgb, read_rgb);
 
-async fn describe(ctx: &mut Context, message: Message) -> Result<(), Error> {
+async fn describe(lines: Lines, ctx: &mut Context, message: Message) -> Result<(), Error> {
     // One arm per type, the typename written once; any other type takes the `else` block.
     let description = dispatch!(message, {
         IntType => |n| format!("int {n}"),
@@ -75,10 +77,20 @@ async fn describe(ctx: &mut Context, message: Message) -> Result<(), Error> {
     } else {
         format!("something of type {}", message.typename())
     })?;
-    crate::log(ctx, description)
+    lines.log(ctx, description)
 }
 
-/// `showcase/types`.
-pub fn spec() -> FunctionSpec {
-    FunctionSpec::new(TYPES, describe)
+struct Describe {
+    lines: Lines,
+}
+
+impl StatefulFunction for Describe {
+    async fn invoke(&self, ctx: &mut Context, message: Message) -> Result<(), Error> {
+        describe(self.lines, ctx, message).await
+    }
+}
+
+/// `showcase/types`, logging to `lines`.
+pub fn spec(lines: Lines) -> FunctionSpec {
+    FunctionSpec::from_function(TYPES, Describe { lines })
 }

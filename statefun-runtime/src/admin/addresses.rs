@@ -12,6 +12,7 @@ use statefun_protocol::Address;
 
 use super::Admin;
 use super::error::{ApiError, limit};
+use super::parked::parked_json;
 use super::value::typed_value_json;
 
 /// A page holds this many addresses unless asked for fewer or more.
@@ -117,7 +118,7 @@ async fn show(
         "backlog": view.backlog,
         "delayed": delayed,
         "in_flight": view.in_flight,
-        "parked": Value::Null,
+        "parked": view.parked.as_ref().map(parked_json),
     })))
 }
 

@@ -73,6 +73,7 @@ async fn list(State(admin): State<Admin>) -> Json<Value> {
             "delayed": gauges.delayed,
             "addresses_with_state": gauges.addresses_with_state,
             "messages": gauges.messages,
+            "parked": gauges.parked,
         },
     }))
 }

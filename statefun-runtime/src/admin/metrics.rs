@@ -179,6 +179,18 @@ impl Collector for Snapshot {
                 samples: vec![(vec![], self.gauges.blocked as u64)],
             },
             Family {
+                name: "statefun_parked_addresses",
+                help: "Addresses parked after their calls kept failing, waiting for a retry or a skip",
+                metric_type: gauge,
+                samples: vec![(vec![], self.gauges.parked as u64)],
+            },
+            Family {
+                name: "statefun_parked_messages",
+                help: "Messages waiting for parked addresses, their failed batches included",
+                metric_type: gauge,
+                samples: vec![(vec![], self.gauges.parked_messages as u64)],
+            },
+            Family {
                 name: "statefun_delayed_messages",
                 help: "Delayed messages waiting for their time",
                 metric_type: gauge,

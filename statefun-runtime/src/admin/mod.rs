@@ -43,6 +43,9 @@ mod metrics;
 mod origin;
 mod parked;
 mod send;
+mod server;
+#[cfg(test)]
+mod tests;
 mod value;
 
 use std::future::Future;
@@ -50,9 +53,11 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::Runtime;
-use crate::playground::PlaygroundEgress;
+use crate::playground::{Limits, PlaygroundEgress};
+use send::SendLimits;
 
 pub use error::ApiError;
 
@@ -65,11 +70,16 @@ pub const DEFAULT_ADMIN_ADDRESS: SocketAddr =
 pub(crate) struct Admin {
     runtime: Runtime,
     egress: Option<PlaygroundEgress>,
+    send: SendLimits,
 }
 
 /// The admin API, dashboard and metrics of `runtime`; `egress` is the playground egress
 /// whose topics it shows, if there is one.
 pub fn router(runtime: Runtime, egress: Option<PlaygroundEgress>) -> Router {
+    router_with(runtime, egress, SendLimits::default())
+}
+
+fn router_with(runtime: Runtime, egress: Option<PlaygroundEgress>, send: SendLimits) -> Router {
     Router::new()
         .merge(dashboard::routes())
         .merge(functions::routes())
@@ -81,19 +91,33 @@ pub fn router(runtime: Runtime, egress: Option<PlaygroundEgress>) -> Router {
         .with_state(Admin {
             runtime: runtime.clone(),
             egress,
+            send,
         })
         .merge(parked::routes(runtime))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(origin::same_origin))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish.
+/// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
+/// (for 5 seconds at most).
+///
+/// As the playground ingress and egress: a request head must arrive within 30 s of its
+/// first byte, at most 1024 connections are served at once (further clients wait in the
+/// listen backlog), and a message body sent to `POST /api/send` must arrive within 60 s.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stop, stopped) = watch::channel(false);
+    let serving = server::serve(listener, router, stopped, Limits::default());
+    tokio::pin!(serving);
+    tokio::select! {
+        () = &mut serving => return Ok(()),
+        () = shutdown => {
+            let _ = stop.send(true);
+        }
+    }
+    serving.await;
+    Ok(())
 }

@@ -7,7 +7,7 @@
 //!
 //! Retry and skip answer 404 for an address that is not parked.
 
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::Router;
@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 use statefun_protocol::Address;
 
+use super::addresses::rfc3339;
 use crate::{ParkedAddress, Runtime};
 
 /// The routes of the parked-address API.
@@ -31,7 +32,7 @@ pub(crate) fn routes(runtime: Runtime) -> Router {
 type AddressPath = Path<(String, String, String)>;
 
 async fn list(State(runtime): State<Runtime>) -> Json<Value> {
-    let parked: Vec<Value> = runtime.parked().iter().map(describe).collect();
+    let parked: Vec<Value> = runtime.parked().iter().map(parked_json).collect();
     Json(json!({
         "parked": parked,
         "active": runtime.active_addresses(),
@@ -89,12 +90,17 @@ fn address_json(address: &Address) -> Value {
     json!({ "namespace": address.namespace, "type": address.r#type, "id": address.id })
 }
 
-fn describe(parked: &ParkedAddress) -> Value {
+/// A parked address, as the list and an address's view show it: times as RFC 3339 (and the
+/// parking time as Unix milliseconds too).
+pub(super) fn parked_json(parked: &ParkedAddress) -> Value {
+    let address = &parked.address;
     json!({
-        "address": address_json(&parked.address),
+        "address": address_json(address),
+        "path": format!("{}/{}/{}", address.namespace, address.r#type, address.id),
         "error": parked.error.to_string(),
         "error_kind": format!("{:?}", parked.error.kind()),
         "endpoint": parked.endpoint,
+        "since": rfc3339(parked.since),
         "since_unix_ms": parked
             .since
             .duration_since(UNIX_EPOCH)
@@ -102,6 +108,7 @@ fn describe(parked: &ParkedAddress) -> Value {
         "batch": parked.batch,
         "messages": parked.messages,
         "retries": parked.retries,
+        "next_retry": rfc3339(SystemTime::now() + parked.next_retry_in),
         "next_retry_in_ms": parked.next_retry_in.as_millis() as u64,
     })
 }

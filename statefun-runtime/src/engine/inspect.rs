@@ -11,7 +11,8 @@ use tokio::time::Instant;
 
 use super::Runtime;
 use super::address_key::AddressKey;
-use super::observe::{ATTEMPT_FAILURE_KINDS, FunctionStats, Outcome, kind_name};
+use super::observe::{ATTEMPT_FAILURE_KINDS, FunctionStats, kind_name};
+use crate::ParkedAddress;
 
 /// At most this many invocations of a batch are listed with a delivery.
 const LISTED_INVOCATIONS: usize = 16;
@@ -23,6 +24,8 @@ pub(crate) struct AddressView {
     pub backlog: usize,
     pub in_flight: bool,
     pub delayed: Vec<DelayedView>,
+    /// Its parking, if it is parked.
+    pub parked: Option<ParkedAddress>,
 }
 
 /// A pending delayed message.
@@ -77,6 +80,9 @@ pub(crate) struct Gauges {
     pub blocked: usize,
     pub addresses_with_state: usize,
     pub messages: u64,
+    pub parked: usize,
+    /// Messages waiting for parked addresses, their failed batches included.
+    pub parked_messages: usize,
 }
 
 impl Runtime {
@@ -103,11 +109,14 @@ impl Runtime {
         if states.is_empty() && mailbox.is_none() && delayed.is_empty() {
             return None;
         }
+        let parked = engine.parked_address(&key, now);
         Some(AddressView {
             states,
             backlog: mailbox.map_or(0, |mailbox| mailbox.backlog_len()),
-            in_flight: mailbox.is_some(),
+            // A parked address's batch waits in its backlog, not in flight.
+            in_flight: mailbox.is_some() && parked.is_none(),
             delayed,
+            parked,
         })
     }
 
@@ -220,11 +229,10 @@ impl Runtime {
                     continue;
                 }
             }
-            let outcome = match delivery.outcome {
-                Outcome::Applied => ("applied", None),
-                Outcome::Incomplete => ("incomplete", None),
-                Outcome::Failed(error) => ("failed", Some(error)),
-            };
+            let outcome = (
+                delivery.outcome.name(),
+                delivery.outcome.error().map(str::to_owned),
+            );
             views.push(DeliveryView {
                 seq: delivery.seq,
                 to: delivery.target.to_address(),
@@ -324,13 +332,16 @@ impl Runtime {
     /// Totals over the engine.
     pub(crate) fn gauges(&self) -> Gauges {
         let engine = self.shared.lock();
+        let (parked, parked_messages) = engine.parked_totals();
         Gauges {
-            in_flight: engine.mailboxes.len(),
+            in_flight: engine.mailboxes.len() - parked,
             backlog: engine.mailboxes.values().map(|m| m.backlog_len()).sum(),
             delayed: engine.delayed.len(),
             blocked: engine.blocked,
             addresses_with_state: engine.states.addresses().count(),
             messages: engine.observe.messages,
+            parked,
+            parked_messages,
         }
     }
 }

@@ -12,10 +12,11 @@ use std::time::{Duration, SystemTime};
 use bytes::{Buf as _, Bytes};
 use tokio::time::Instant;
 
+use statefun_protocol::wire::canonical_address_parts;
+
 use super::address_key::AddressKey;
 use super::call::Call;
 use crate::error::Error;
-use crate::fast_map::TypeMap;
 use crate::transport::{TransportError, TransportErrorKind};
 
 /// How many deliveries the ring keeps.
@@ -129,16 +130,18 @@ struct LiveStats {
 const MAX_TYPES: usize = 256;
 /// The name of the entry the function types past [`MAX_TYPES`] share.
 const OTHER_TYPES: (&[u8], &[u8]) = (b"(other)", b"(other)");
+/// The key of that entry: no encoded address starts with this byte.
+const OTHER_KEY: &[u8] = &[0xFF];
+/// The tag of an encoded address's id field, which follows its namespace and type.
+const ID_TAG: u8 = 0x1A;
 
-/// A function type's namespace and name, and its value.
-type TypeEntry<V> = (Box<[u8]>, Box<[u8]>, V);
-
-/// Values by function type, found by a scan that tries the last type found first: a
-/// runtime serves a handful of types, and consecutive messages often go to the same one,
-/// so this beats hashing the type's two parts (measured: a hash map was 5% of the
-/// runtime's instructions per message).
+/// Values by function type, keyed by the start of an encoded address key (its namespace
+/// and type fields), so that finding a key's type compares bytes and parses nothing; found
+/// by a scan that tries the last type found first: a runtime serves a handful of types,
+/// and consecutive messages often go to the same one (measured: a hash map was 5% of the
+/// runtime's instructions per message, parsing the key for its type 3%).
 struct TypeTable<V> {
-    entries: Vec<TypeEntry<V>>,
+    entries: Vec<(Box<[u8]>, V)>,
     last: usize,
 }
 
@@ -151,39 +154,76 @@ impl<V> Default for TypeTable<V> {
     }
 }
 
+/// Whether the encoded address `key` is of the type whose fields are `prefix`: it starts
+/// with them and goes on with its id, or ends. Both are prost's canonical encoding, whose
+/// fields are length-delimited and in order, so no other key can match.
+fn is_of_type(key: &[u8], prefix: &[u8]) -> bool {
+    key.len() >= prefix.len()
+        && key[..prefix.len()] == *prefix
+        && key.get(prefix.len()).is_none_or(|&tag| tag == ID_TAG)
+}
+
+/// The namespace and type fields of the canonically encoded address `key`: what comes
+/// before its id field.
+fn type_prefix(key: &[u8]) -> &[u8] {
+    let mut at = 0;
+    for tag in [0x0A, 0x12] {
+        if key.get(at) == Some(&tag) {
+            let mut len = 0usize;
+            let mut shift = 0;
+            at += 1;
+            while let Some(&byte) = key.get(at) {
+                len |= usize::from(byte & 0x7F) << shift;
+                shift += 7;
+                at += 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            at += len;
+        }
+    }
+    &key[..at.min(key.len())]
+}
+
 impl<V: Default> TypeTable<V> {
-    fn get_or_default(&mut self, namespace: &[u8], name: &[u8]) -> &mut V {
-        let is = |entry: &TypeEntry<V>| *entry.1 == *name && *entry.0 == *namespace;
+    /// The value of the function type of the encoded address `key`.
+    fn get_or_default(&mut self, key: &[u8]) -> &mut V {
+        let is = |entry: &(Box<[u8]>, V)| is_of_type(key, &entry.0);
         if !self.entries.get(self.last).is_some_and(is) {
             self.last = match self.entries.iter().position(is) {
                 Some(index) => index,
-                None if self.entries.len() < MAX_TYPES => {
-                    self.entries
-                        .push((namespace.into(), name.into(), V::default()));
-                    self.entries.len() - 1
-                }
-                None => {
-                    let (namespace, name) = OTHER_TYPES;
-                    if !self
-                        .entries
-                        .iter()
-                        .any(|e| *e.0 == *namespace && *e.1 == *name)
-                    {
-                        self.entries
-                            .push((namespace.into(), name.into(), V::default()));
-                    }
-                    let other = |e: &TypeEntry<V>| *e.0 == *namespace && *e.1 == *name;
-                    self.entries.iter().position(other).expect("just added")
-                }
+                None => self.insert(key),
             };
         }
-        &mut self.entries[self.last].2
+        &mut self.entries[self.last].1
     }
 
+    #[cold]
+    fn insert(&mut self, key: &[u8]) -> usize {
+        let prefix = if self.entries.len() < MAX_TYPES {
+            type_prefix(key)
+        } else {
+            OTHER_KEY
+        };
+        match self.entries.iter().position(|entry| *entry.0 == *prefix) {
+            Some(index) => index,
+            None => {
+                self.entries.push((prefix.into(), V::default()));
+                self.entries.len() - 1
+            }
+        }
+    }
+
+    /// Every function type's namespace, name and value.
     fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], &V)> {
-        self.entries
-            .iter()
-            .map(|(namespace, name, value)| (&namespace[..], &name[..], value))
+        self.entries.iter().map(|(prefix, value)| {
+            let (namespace, name) = match canonical_address_parts(prefix) {
+                Some([namespace, name, _]) if **prefix != *OTHER_KEY => (namespace, name),
+                _ => OTHER_TYPES,
+            };
+            (namespace, name, value)
+        })
     }
 }
 
@@ -197,6 +237,29 @@ pub(crate) enum Outcome {
     /// The call or its response failed the runtime.
     Failed(String),
 }
+
+impl Outcome {
+    /// `applied`, `incomplete` or `failed`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Incomplete => "incomplete",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    /// Why the call failed, if it did.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Failed(error) => Some(error),
+            Self::Applied | Self::Incomplete => None,
+        }
+    }
+}
+
+/// The `tracing` target of the debug line logged for each call a function answered (or
+/// that failed): `RUST_LOG=statefun_runtime::deliveries=debug` shows just those.
+pub(crate) const DELIVERY_LOG: &str = "statefun_runtime::deliveries";
 
 /// One batch a function answered.
 #[derive(Debug, Clone)]
@@ -261,8 +324,7 @@ impl Observer {
         stats.invocations += batch_size as u64;
         let mut messages = 0;
         for target in targets {
-            let [namespace, name, _] = target.parts_bytes();
-            *stats.sent_to.get_or_default(namespace, name) += 1;
+            *stats.sent_to.get_or_default(target.encoded()) += 1;
             messages += 1;
         }
         self.messages += messages;
@@ -299,14 +361,23 @@ impl Observer {
         now: Instant,
     ) -> &mut LiveStats {
         let latency = now.saturating_duration_since(call.sent);
+        // With debug off, this is a level check: the fields are only evaluated when on.
+        tracing::debug!(
+            target: DELIVERY_LOG,
+            address = %call.target.to_address(),
+            batch = batch_size,
+            outcome = %outcome.name(),
+            latency = ?latency,
+            error = outcome.error(),
+            "delivered",
+        );
         self.pending = Some(Pending {
             batch_size,
             outcome,
             at: now,
             latency,
         });
-        let [namespace, name, _] = call.target.parts_bytes();
-        let stats = self.functions.get_or_default(namespace, name);
+        let stats = self.functions.get_or_default(call.target.encoded());
         stats.batches += 1;
         stats.latency.record(latency);
         stats
@@ -384,10 +455,11 @@ impl Observer {
 }
 
 /// Attempts that failed, by function type and transport error kind: counted by the call
-/// tasks, outside the engine's lock, and rare enough for a lock of their own.
+/// tasks, outside the engine's lock, and rare enough for a lock of their own. As the other
+/// counters, at most [`MAX_TYPES`] function types are counted apart.
 #[derive(Default)]
 pub(crate) struct AttemptFailures {
-    counts: Mutex<TypeMap<[u64; ATTEMPT_FAILURE_KINDS.len()]>>,
+    counts: Mutex<TypeTable<[u64; ATTEMPT_FAILURE_KINDS.len()]>>,
 }
 
 impl AttemptFailures {
@@ -398,9 +470,8 @@ impl AttemptFailures {
         else {
             return;
         };
-        let [namespace, name, _] = target.parts_bytes();
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        counts.get_or_default(namespace, name)[index] += 1;
+        counts.get_or_default(target.encoded())[index] += 1;
     }
 
     /// The counts by `namespace/name`.
@@ -461,6 +532,8 @@ fn count_entries(mut bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use statefun_protocol::Address;
+
     use super::*;
 
     #[test]
@@ -502,11 +575,12 @@ mod tests {
 
     #[test]
     fn types_past_the_limit_share_one_entry() {
+        let key = |name: &str, id: &str| AddressKey::from(&Address::new("ns", name, id));
         let mut table = TypeTable::<u64>::default();
         for index in 0..MAX_TYPES + 10 {
-            *table.get_or_default(b"ns", index.to_string().as_bytes()) += 1;
+            *table.get_or_default(key(&index.to_string(), "a").encoded()) += 1;
         }
-        *table.get_or_default(b"ns", b"0") += 1;
+        *table.get_or_default(key("0", "b").encoded()) += 1;
         assert_eq!(table.entries.len(), MAX_TYPES + 1);
         let counts: Vec<(&[u8], &[u8], u64)> = table
             .iter()
@@ -514,6 +588,180 @@ mod tests {
             .collect();
         assert_eq!(counts[0], (&b"ns"[..], &b"0"[..], 2));
         assert_eq!(counts[MAX_TYPES], (OTHER_TYPES.0, OTHER_TYPES.1, 10));
+    }
+
+    #[test]
+    fn a_key_is_found_by_its_namespace_and_type_alone() {
+        let addresses = [
+            Address::new("ns", "fn", "id"),
+            Address::new("ns", "fn", ""),
+            Address::new("ns", "fn", "\x1a\x12"),
+            Address::new("ns", "fnx", "id"),
+            Address::new("ns", "f", "nid"),
+            Address::new("nsf", "n", "id"),
+            Address::new("", "fn", "id"),
+            Address::new("ns", "", "id"),
+            Address::new("", "", ""),
+            Address::new("ns", "fn", "x".repeat(300)),
+            // An id whose length is the id field's tag.
+            Address::new("ns", "fn", "y".repeat(usize::from(ID_TAG))),
+            Address::new("n".repeat(200), "fn", "id"),
+        ];
+        let mut table = TypeTable::<u64>::default();
+        for address in &addresses {
+            *table.get_or_default(AddressKey::from(address).encoded()) += 1;
+        }
+        let counts: Vec<(String, u64)> = table
+            .iter()
+            .map(|(namespace, name, count)| (type_name(namespace, name), *count))
+            .collect();
+        let expected: Vec<(String, u64)> = [
+            ("ns/fn", 5),
+            ("ns/fnx", 1),
+            ("ns/f", 1),
+            ("nsf/n", 1),
+            ("/fn", 1),
+            ("ns/", 1),
+            ("/", 1),
+            (&format!("{}/fn", "n".repeat(200)), 1),
+        ]
+        .into_iter()
+        .map(|(name, count)| (name.to_string(), count))
+        .collect();
+        assert_eq!(counts, expected);
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn each_call_is_logged_at_debug_level_with_its_outcome() {
+        use bytes::Bytes;
+        use http_body_util::Full;
+        use statefun_protocol::{Address, TypedValue};
+
+        use crate::{Endpoint, FailurePolicy, Runtime};
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        // The test's single-threaded runtime runs every call task on this thread.
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let answers = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::new()))
+        });
+        let fails = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .status(500)
+                .body(Full::new(Bytes::from_static(b"broken")))
+        });
+        let runtime = Runtime::builder()
+            .endpoint("ok/*".parse().unwrap(), Endpoint::service(answers))
+            .endpoint(
+                "bad/*".parse().unwrap(),
+                Endpoint::service(fails).max_attempts(1),
+            )
+            .on_failure(FailurePolicy::PARK)
+            .build();
+        for target in [Address::new("ok", "f", "a"), Address::new("bad", "f", "b")] {
+            runtime
+                .send(target, TypedValue::new("t/text", b"hi".to_vec()))
+                .await
+                .unwrap();
+        }
+        runtime.run_until_quiescent().await.unwrap();
+
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(DELIVERY_LOG))
+            .collect();
+        assert_eq!(lines.len(), 2, "one line per call: {log}");
+        let applied = lines.iter().find(|l| l.contains("address=ok/f/a")).unwrap();
+        assert!(applied.contains("DEBUG"), "{applied}");
+        assert!(applied.contains("batch=1"), "{applied}");
+        assert!(applied.contains("outcome=applied"), "{applied}");
+        assert!(applied.contains("latency="), "{applied}");
+        let failed = lines
+            .iter()
+            .find(|l| l.contains("address=bad/f/b"))
+            .unwrap();
+        assert!(failed.contains("outcome=failed"), "{failed}");
+        assert!(
+            failed.contains("error=") && failed.contains("500"),
+            "{failed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_delivery_ring_and_the_counters_are_bounded() {
+        use bytes::Bytes;
+        use http_body_util::Full;
+        use statefun_protocol::{Address, TypedValue};
+
+        use crate::{Endpoint, Runtime};
+
+        let answers = tower::service_fn(|_: http::Request<Full<Bytes>>| async {
+            http::Response::builder()
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::new()))
+        });
+        let runtime = Runtime::builder()
+            .endpoint("ok/*".parse().unwrap(), Endpoint::service(answers))
+            .build();
+        let send = |function: String, id: String, bytes: usize| {
+            runtime.send(
+                Address::new("ok", function, id),
+                TypedValue::new("t/bytes", vec![7u8; bytes]),
+            )
+        };
+        // More deliveries than the ring holds, to more function types than are counted
+        // apart, the last one too large to keep.
+        for index in 0..DELIVERY_RING + 100 {
+            let function = format!("f{}", index % (MAX_TYPES + 44));
+            send(function, index.to_string(), 10).await.unwrap();
+        }
+        send("f0".into(), "large".into(), KEPT_REQUEST + 1)
+            .await
+            .unwrap();
+        runtime.run_until_quiescent().await.unwrap();
+
+        let engine = runtime.shared.lock();
+        let observe = &engine.observe;
+        assert_eq!(observe.ring.len(), DELIVERY_RING);
+        assert_eq!(observe.next_seq, (DELIVERY_RING + 101) as u64);
+        let newest = observe.ring.back().unwrap();
+        assert_eq!(newest.batch_size, 1);
+        assert!(newest.invocations.is_none(), "a large request is not kept");
+        let kept: usize = observe
+            .ring
+            .iter()
+            .filter_map(|delivery| delivery.invocations.as_ref())
+            .map(Bytes::len)
+            .sum();
+        assert!(kept <= DELIVERY_RING * KEPT_REQUEST, "{kept} bytes kept");
+        let functions = observe.functions();
+        assert_eq!(functions.len(), MAX_TYPES + 1, "the rest share one entry");
+        let batches: u64 = functions.iter().map(|(_, stats)| stats.batches).sum();
+        assert_eq!(batches, (DELIVERY_RING + 101) as u64, "nothing is lost");
     }
 
     #[test]

@@ -299,22 +299,45 @@ impl Engine {
         let mut list: Vec<ParkedAddress> = self
             .parked
             .iter()
-            .map(|(target, parked)| {
-                let mailbox = &self.mailboxes[target];
-                ParkedAddress {
-                    address: target.to_address(),
-                    error: parked.error.clone(),
-                    endpoint: mailbox.endpoint.describe(),
-                    since: parked.since,
-                    batch: parked.batch,
-                    messages: mailbox.backlog.len(),
-                    retries: mailbox.park_retries.saturating_sub(1),
-                    next_retry_in: parked.retry_at.saturating_duration_since(now),
-                }
-            })
+            .map(|(target, parked)| self.describe_parked(target, parked, now))
             .collect();
         list.sort_by_key(|parked| parked.since);
         list
+    }
+
+    /// `target` as [`Runtime::parked`](crate::Runtime::parked) lists it, if it is parked.
+    pub(super) fn parked_address(
+        &self,
+        target: &AddressKey,
+        now: Instant,
+    ) -> Option<ParkedAddress> {
+        let parked = self.parked.get(target)?;
+        Some(self.describe_parked(target, parked, now))
+    }
+
+    /// How many parked addresses there are, and how many messages wait for them.
+    pub(super) fn parked_totals(&self) -> (usize, usize) {
+        let messages = self
+            .parked
+            .keys()
+            .filter_map(|target| self.mailboxes.get(target))
+            .map(|mailbox| mailbox.backlog.len())
+            .sum();
+        (self.parked.len(), messages)
+    }
+
+    fn describe_parked(&self, target: &AddressKey, parked: &Parked, now: Instant) -> ParkedAddress {
+        let mailbox = &self.mailboxes[target];
+        ParkedAddress {
+            address: target.to_address(),
+            error: parked.error.clone(),
+            endpoint: mailbox.endpoint.describe(),
+            since: parked.since,
+            batch: parked.batch,
+            messages: mailbox.backlog.len(),
+            retries: mailbox.park_retries.saturating_sub(1),
+            next_retry_in: parked.retry_at.saturating_duration_since(now),
+        }
     }
 }
 

@@ -33,6 +33,8 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "server")]
+mod head_timer;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "metrics")]

@@ -65,13 +65,14 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep};
 
 use super::StatefunService;
+use super::head_timer::ConnectionTimer;
 use super::service::BodyReadTimeout;
 use crate::RequestReplyHandler;
 
@@ -196,7 +197,6 @@ impl Server {
         builder
             .keep_alive(true)
             .writev(false)
-            .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout);
         let permits = self
             .max_connections
@@ -260,7 +260,10 @@ impl Server {
                     Ok::<_, Infallible>(service.serve(request).await)
                 }
             });
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            let connection = builder
+                .clone()
+                .timer(ConnectionTimer::default())
+                .serve_connection(TokioIo::new(stream), service);
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
                 if let Err(error) = connection.await {

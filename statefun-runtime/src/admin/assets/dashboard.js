@@ -59,7 +59,8 @@ function renderTotals(totals) {
     el('span', {}, 'backlog ', totals.backlog),
     el('span', {}, 'delayed ', totals.delayed),
     el('span', {}, 'addresses with state ', totals.addresses_with_state),
-    el('span', {}, 'messages ', totals.messages));
+    el('span', {}, 'messages ', totals.messages),
+    el('span', { className: totals.parked ? 'bad' : '' }, 'parked ', totals.parked));
 }
 
 function renderFunctions(data) {
@@ -142,22 +143,30 @@ function deliveryRows(deliveries) {
     td(ms(d.latency_ms), 'num')));
 }
 
+// A retry or skip button of the parked `address`; `after` runs once the runtime answered.
+function parkedAction(address, verb, after) {
+  return el('button', { type: 'button', className: 'parked-' + verb, onclick: async () => {
+    const response = await fetch('/api/parked/' + addressPath(address) + '/' + verb, { method: 'POST' });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) $('status').textContent = verb + ' ' + address + ': ' + (body.error || response.statusText);
+    after();
+  } }, verb);
+}
+
+function parkedSummary(p) {
+  return 'since ' + p.since.replace('T', ' ').replace('Z', '') + ', ' + p.messages + ' message(s) waiting, '
+    + p.retries + ' automatic retr' + (p.retries === 1 ? 'y' : 'ies') + ' failed, next at '
+    + p.next_retry.replace('T', ' ').replace('Z', '');
+}
+
 async function refreshParked() {
   const parked = $('parked');
-  let result;
-  try { result = await getJson('/api/parked'); } catch { result = { status: 0 }; }
-  const list = result.status === 200 && result.body
-    ? (Array.isArray(result.body) ? result.body : result.body.parked || []) : [];
+  const result = await getJson('/api/parked');
+  const list = result.status === 200 && result.body ? result.body.parked : [];
   if (list.length === 0) { parked.replaceChildren('none'); return; }
-  parked.replaceChildren(el('table', {}, el('tbody', {}, ...list.map((p) => {
-    const address = p.address;
-    const action = (verb) => el('button', { type: 'button', onclick: async () => {
-      await fetch('/api/parked/' + addressPath(address) + '/' + verb, { method: 'POST' });
-      refresh();
-    } }, verb);
-    return el('tr', {}, td(addressLink(address)), td(p.since || ''), td(p.error || '', 'bad'),
-      td(el('span', {}, action('retry'), ' ', action('skip'))));
-  }))));
+  parked.replaceChildren(el('table', {}, el('tbody', {}, ...list.map((p) => el('tr', { dataset: { address: p.path } },
+    td(addressLink(p.path)), td(p.error, 'bad'), td(parkedSummary(p)),
+    td(el('span', {}, parkedAction(p.path, 'retry', refresh), ' ', parkedAction(p.path, 'skip', refresh))))))));
 }
 
 async function refreshEgress() {
@@ -210,6 +219,7 @@ async function refreshAddress(address) {
   if (view.status === 404) {
     fill(stateBody, [el('tr', {}, el('td', { colSpan: 4 }, 'nothing at this address'))]);
     $('address-facts').replaceChildren();
+    renderAddressParked(address, null);
     fill($('address-timers').tBodies[0], []);
   } else {
     const v = view.body;
@@ -219,13 +229,26 @@ async function refreshAddress(address) {
       td(el('code', {}, s.base64)))));
     $('address-facts').replaceChildren(
       'backlog ', el('b', { id: 'address-backlog' }, v.backlog), ' · in flight ', el('b', {}, v.in_flight ? 'yes' : 'no'),
-      ' · parked ', el('b', {}, v.parked ? v.parked.error + ' since ' + v.parked.since : 'no'));
+      ' · parked ', el('b', { id: 'address-parked-flag' }, v.parked ? 'yes' : 'no'));
+    renderAddressParked(address, v.parked);
     const timers = v.delayed.map((d) => el('tr', {},
       td(d.due), td(d.token === null ? '–' : d.token), td(el('code', {}, d.typename)),
       td(addressLink(d.from)), td(addressLink(d.to))));
     fill($('address-timers').tBodies[0], timers.length ? timers : [el('tr', {}, el('td', { colSpan: 5 }, 'none'))]);
   }
   fill($('address-deliveries').tBodies[0], deliveryRows(deliveries.body.deliveries));
+}
+
+// A parked address's error, how it waits, and its retry and skip buttons.
+function renderAddressParked(address, parked) {
+  const box = $('address-parked');
+  box.hidden = !parked;
+  if (!parked) { box.replaceChildren(); return; }
+  box.replaceChildren(el('h3', {}, 'Parked'),
+    el('p', { className: 'bad', id: 'address-parked-error' }, parked.error),
+    el('p', {}, parkedSummary(parked), ' · endpoint ', el('code', {}, parked.endpoint)),
+    el('p', {}, parkedAction(address, 'retry', refresh), ' ', parkedAction(address, 'skip', refresh),
+      ' retry sends the failed batch again (fix the function first); skip drops its head message'));
 }
 
 // ---- routing and polling ----

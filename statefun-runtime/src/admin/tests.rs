@@ -1,0 +1,235 @@
+//! The admin server's own bounds over real TCP: what a large, slow or untimely client gets,
+//! and that nothing was sent.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use statefun_protocol::{Address, TypedValue};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use super::send::{MAX_BODY, SendLimits};
+use super::{router_with, server};
+use crate::playground::Limits;
+use crate::{Endpoint, Runtime};
+
+/// Generous: the machine may be loaded.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A runtime whose `example/*` functions answer every batch with no effect, one batch in
+/// flight and at most `max_backlog` waiting per address before ingestion waits.
+fn runtime(max_backlog: usize) -> Runtime {
+    let function = tower::service_fn(|_request: http::Request<Full<Bytes>>| async {
+        http::Response::builder()
+            .header("content-type", "application/octet-stream")
+            .body(Full::new(Bytes::new()))
+    });
+    let endpoint = Endpoint::service(function).max_num_batch_requests(max_backlog);
+    Runtime::builder()
+        .endpoint("example/*".parse().unwrap(), endpoint)
+        .record_deliveries(true)
+        .build()
+}
+
+/// A runtime whose `example/*` function never answers: its first batch stays in flight.
+fn stuck_runtime(max_backlog: usize) -> Runtime {
+    let function = tower::service_fn(|_request: http::Request<Full<Bytes>>| {
+        std::future::pending::<Result<http::Response<Full<Bytes>>, http::Error>>()
+    });
+    let endpoint = Endpoint::service(function).max_num_batch_requests(max_backlog);
+    Runtime::builder()
+        .endpoint("example/*".parse().unwrap(), endpoint)
+        .build()
+}
+
+struct Served {
+    address: SocketAddr,
+    _stop: watch::Sender<bool>,
+}
+
+async fn serve(runtime: &Runtime, send: SendLimits, limits: Limits) -> Served {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = watch::channel(false);
+    let router = router_with(runtime.clone(), None, send);
+    tokio::spawn(server::serve(listener, router, stopped, limits));
+    Served {
+        address,
+        _stop: stop,
+    }
+}
+
+/// Sends `request` as it is and reads until the server closes the connection.
+async fn exchange(address: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    read_to_close(&mut stream).await
+}
+
+async fn read_to_close(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    tokio::time::timeout(DEADLINE, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server closes the connection");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn send_request(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+const BOB: &str = "/api/send/example/greeter/bob";
+
+fn bob() -> Address {
+    Address::new("example", "greeter", "bob")
+}
+
+#[tokio::test]
+async fn a_send_body_over_the_limit_gets_413_naming_it() {
+    let runtime = runtime(0);
+    let served = serve(&runtime, SendLimits::default(), Limits::default()).await;
+    // By Content-Length: refused once the limit is read.
+    let mut request = format!(
+        "POST {BOB} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        MAX_BODY + 1
+    )
+    .into_bytes();
+    request.resize(request.len() + MAX_BODY + 1, b'x');
+    let answer = exchange(served.address, &request).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(&format!("at most {MAX_BODY} bytes")),
+        "{answer}"
+    );
+    // Chunked: refused once the limit is passed.
+    let mut stream = TcpStream::connect(served.address).await.unwrap();
+    let head = format!(
+        "POST {BOB} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // Exactly one byte over, and no more: what the server does not read could reset the
+    // connection before the answer is read.
+    let chunk = vec![b'x'; MAX_BODY / 4];
+    for chunk in [&chunk[..], &chunk, &chunk, &chunk, b"x"] {
+        let size = format!("{:x}\r\n", chunk.len());
+        stream.write_all(size.as_bytes()).await.unwrap();
+        stream.write_all(chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+    }
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    runtime.run_until_quiescent().await.unwrap();
+    assert!(runtime.delivered().is_empty(), "nothing was sent");
+
+    let answer = exchange(served.address, &send_request(BOB, "small")).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "the server goes on: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn a_send_body_that_stops_arriving_gets_408() {
+    let runtime = runtime(0);
+    let send = SendLimits {
+        body_read_timeout: Duration::from_millis(200),
+        ..SendLimits::default()
+    };
+    let served = serve(&runtime, send, Limits::default()).await;
+    let answer = exchange(
+        served.address,
+        format!("POST {BOB} HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\n1").as_bytes(),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 200ms"), "{answer}");
+    runtime.run_until_quiescent().await.unwrap();
+    assert!(runtime.delivered().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_head_sent_too_slowly_closes_the_connection() {
+    let runtime = runtime(0);
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    };
+    let served = serve(&runtime, SendLimits::default(), limits).await;
+    let answer = exchange(served.address, b"GET /api/functions HTTP/1.1\r\nho").await;
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
+    let runtime = runtime(0);
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let served = serve(&runtime, SendLimits::default(), limits).await;
+    // The first connection holds the only slot with a request it never finishes.
+    let mut first = TcpStream::connect(served.address).await.unwrap();
+    first.write_all(b"GET /api/fun").await.unwrap();
+    let mut second = TcpStream::connect(served.address).await.unwrap();
+    second
+        .write_all(b"GET /api/functions HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), second.read(&mut byte))
+            .await
+            .is_err(),
+        "the second connection is not served while the first holds the slot"
+    );
+    drop(first);
+    let answer = read_to_close(&mut second).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_send_while_back_pressure_lasts_gets_503_and_sends_nothing() {
+    // One batch in flight that is never answered, one message waiting: the backlog is at
+    // its limit of 1, so ingestion waits.
+    let runtime = stuck_runtime(1);
+    for text in ["one", "two"] {
+        tokio::time::timeout(
+            DEADLINE,
+            runtime.send(bob(), TypedValue::new("t/text", text.as_bytes().to_vec())),
+        )
+        .await
+        .expect("not back-pressured yet")
+        .unwrap();
+    }
+    assert_eq!(runtime.backlog(&bob()), 1);
+    let send = SendLimits {
+        send_timeout: Duration::from_millis(300),
+        ..SendLimits::default()
+    };
+    let served = serve(&runtime, send, Limits::default()).await;
+    let answer = exchange(served.address, &send_request(BOB, "three")).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.contains("not sent: the runtime stayed back-pressured for 300ms"),
+        "{answer}"
+    );
+    assert_eq!(runtime.backlog(&bob()), 1, "nothing was sent");
+}
