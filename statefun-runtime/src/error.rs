@@ -238,7 +238,8 @@ impl Error {
             | Repr::InvalidMutation { .. }
             | Repr::MissingStatesLoop { .. }
             | Repr::MalformedResponse { .. }
-            | Repr::Storage { .. } => None,
+            | Repr::Storage { .. }
+            | Repr::ParkedBacklogFull { .. } => None,
         }
     }
 
