@@ -50,6 +50,10 @@ pub enum ErrorKind {
     MalformedResponse,
     /// The store could not make a message durable.
     Storage,
+    /// An ingress message to a parked address whose backlog is at its limit
+    /// ([`ParkedBacklogLimit`](crate::ParkedBacklogLimit)): try again later
+    /// ([`Error::retry_after`]).
+    ParkedBacklogFull,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +147,18 @@ pub(crate) enum Repr {
         #[source]
         source: StoreError,
     },
+    #[error(
+        "not taken: {address} is parked since {since} ({cause}) and already holds {messages} message(s) of {bytes} bytes, its limit being {} messages or {} bytes (--parked-backlog-messages, --parked-backlog-bytes); it is retried in {retry_in:?}, or now through the admin API once its function is fixed", limit.0, limit.1
+    )]
+    ParkedBacklogFull {
+        address: Address,
+        since: String,
+        cause: String,
+        messages: usize,
+        bytes: usize,
+        limit: (usize, usize),
+        retry_in: std::time::Duration,
+    },
 }
 
 impl Error {
@@ -165,6 +181,7 @@ impl Error {
             Repr::MissingStatesLoop { .. } => ErrorKind::MissingStatesLoop,
             Repr::MalformedResponse { .. } => ErrorKind::MalformedResponse,
             Repr::Storage { .. } => ErrorKind::Storage,
+            Repr::ParkedBacklogFull { .. } => ErrorKind::ParkedBacklogFull,
         }
     }
 
@@ -179,7 +196,8 @@ impl Error {
             | Repr::InvalidMutation { address, .. }
             | Repr::MissingStatesLoop { address, .. }
             | Repr::MalformedResponse { address, .. }
-            | Repr::Storage { address, .. } => address,
+            | Repr::Storage { address, .. }
+            | Repr::ParkedBacklogFull { address, .. } => address,
             // The address that cannot be reached, as before the sender was known.
             Repr::UnknownFunctionType { target, .. }
             | Repr::UnknownFunctionTypeFrom { target, .. } => target,
@@ -220,7 +238,8 @@ impl Error {
             | Repr::InvalidMutation { .. }
             | Repr::MissingStatesLoop { .. }
             | Repr::MalformedResponse { .. }
-            | Repr::Storage { .. } => None,
+            | Repr::Storage { .. }
+            | Repr::ParkedBacklogFull { .. } => None,
         }
     }
 
@@ -228,6 +247,15 @@ impl Error {
     pub fn transport_error(&self) -> Option<&TransportError> {
         match &*self.0 {
             Repr::CallFailed { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// For a [`ParkedBacklogFull`](ErrorKind::ParkedBacklogFull) error, how long until
+    /// the parked address is retried automatically: when to send again.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match &*self.0 {
+            Repr::ParkedBacklogFull { retry_in, .. } => Some(*retry_in),
             _ => None,
         }
     }

@@ -57,7 +57,7 @@ pub mod v2;
 
 pub use engine::{
     DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, DeliveredBatch, Endpoint, Expiration,
-    FailurePolicy, ParkedAddress, Runtime, RuntimeBuilder, StateSpec,
+    FailurePolicy, ParkedAddress, ParkedBacklogLimit, Runtime, RuntimeBuilder, StateSpec,
 };
 pub use error::{Error, ErrorKind};
 pub use function_type::{FunctionSelector, FunctionType, SelectorError, TypenameError};

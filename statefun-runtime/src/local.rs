@@ -11,11 +11,11 @@ use tokio::task::JoinHandle;
 use crate::config::{ConfigError, EgressConfig, IngressConfig, ModuleConfig, bind_error};
 use crate::egress::LoggedEgress;
 use crate::playground::{
-    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, egress_service,
-    ingress_service, serve,
+    EGRESS_ID, Limits, MessageLimits, PlaygroundEgress, PlaygroundEgressV2, QueuedEgress,
+    egress_service, ingress_service, serve, topic_and_payload, topic_and_payload_v2,
 };
 use crate::store::{Store, StoreError};
-use crate::{FailurePolicy, Runtime, RuntimeBuilder, admin};
+use crate::{FailurePolicy, ParkedBacklogLimit, Runtime, RuntimeBuilder, admin};
 
 /// How a [`LocalStatefun`] runs, beyond its module.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct LocalOptions {
     pub on_failure: FailurePolicy,
     /// Where the admin API listens (parked addresses); not served if `None`.
     pub admin: Option<SocketAddr>,
+    /// How much may wait for a parked address before the ingress refuses more for it.
+    pub parked_backlog: ParkedBacklogLimit,
 }
 
 impl Default for LocalOptions {
@@ -37,6 +39,7 @@ impl Default for LocalOptions {
             state_dir: None,
             on_failure: FailurePolicy::PARK,
             admin: None,
+            parked_backlog: ParkedBacklogLimit::DEFAULT,
         }
     }
 }
@@ -139,7 +142,9 @@ impl LocalStatefun {
         options: LocalOptions,
         store: Option<Store>,
     ) -> Result<Self, ConfigError> {
-        let mut builder = RuntimeBuilder::default().on_failure(options.on_failure);
+        let mut builder = RuntimeBuilder::default()
+            .on_failure(options.on_failure)
+            .parked_backlog_limit(options.parked_backlog);
         if let Some(store) = store {
             builder = builder.store(store);
         }
@@ -177,7 +182,11 @@ impl LocalStatefun {
                         stopped.clone(),
                         Limits::default(),
                     )));
-                    builder = builder.egress(EGRESS_ID, sink);
+                    let queued = QueuedEgress {
+                        queues: sink.clone(),
+                        read: topic_and_payload,
+                    };
+                    builder = builder.queued_egress(EGRESS_ID, sink, queued);
                 }
                 EgressConfig::PlaygroundV2 { id, port, topics } => {
                     let sink = PlaygroundEgressV2::new(topics.iter().cloned());
@@ -193,7 +202,11 @@ impl LocalStatefun {
                         stopped.clone(),
                         Limits::default(),
                     )));
-                    builder = builder.egress(id.clone(), sink);
+                    let queued = QueuedEgress {
+                        queues: sink.queues().clone(),
+                        read: topic_and_payload_v2,
+                    };
+                    builder = builder.queued_egress(id.clone(), sink, queued);
                 }
                 EgressConfig::Logged { id, format } => {
                     builder = builder.egress(id.clone(), LoggedEgress::new(id.clone(), *format));

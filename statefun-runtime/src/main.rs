@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use statefun_runtime::FailurePolicy;
 use statefun_runtime::admin::DEFAULT_ADMIN_ADDRESS;
 use statefun_runtime::config::ModuleConfig;
 use statefun_runtime::local::{LocalOptions, LocalStatefun};
 use statefun_runtime::store;
+use statefun_runtime::{FailurePolicy, ParkedBacklogLimit};
 use tracing_subscriber::EnvFilter;
 
 /// Runs the functions of an Apache Flink StateFun module.yaml (3.x, or 2.x) without Flink:
@@ -47,6 +47,15 @@ struct Args {
     /// The longest wait between automatic retries of a parked address.
     #[arg(long, value_name = "DURATION", default_value = "30min", value_parser = duration)]
     parked_retry_max: Duration,
+
+    /// At most this many messages wait for a parked address: past it, ingress messages to
+    /// it get 503 with Retry-After (messages from functions are kept).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    parked_backlog_messages: usize,
+
+    /// At most this many bytes of messages wait for a parked address (e.g. 64MiB, 500KiB).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = size)]
+    parked_backlog_bytes: usize,
 
     /// Where the admin API, dashboard and metrics listen [default: 127.0.0.1:8081; if that
     /// is taken, the runtime runs without them and says so].
@@ -112,6 +121,27 @@ fn duration(text: &str) -> Result<Duration, String> {
         other => return Err(format!("unknown unit `{other}` (ms, s, min, h)")),
     };
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+fn size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 65536, 500KiB or 64MiB"))?;
+    let unit = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" | "k" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        other => return Err(format!("unknown unit `{other}` (B, KiB, MiB, GiB)")),
+    };
+    number
+        .checked_mul(unit)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 fn main() -> ExitCode {
@@ -187,6 +217,9 @@ async fn run(args: Args) -> ExitCode {
     };
     let mut options = LocalOptions::default();
     options.state_dir = args.state_dir.clone();
+    options.parked_backlog = ParkedBacklogLimit::DEFAULT
+        .messages(args.parked_backlog_messages)
+        .bytes(args.parked_backlog_bytes);
     options.on_failure = match args.on_failure {
         OnFailure::Stop => FailurePolicy::Stop,
         OnFailure::Park => FailurePolicy::Park {
@@ -280,5 +313,20 @@ fn shutdown_signal() -> impl Future<Output = &'static str> {
             }
             "Ctrl-C"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size;
+
+    #[test]
+    fn sizes_take_binary_units_and_name_what_is_wrong() {
+        assert_eq!(size("65536"), Ok(65536));
+        assert_eq!(size("500KiB"), Ok(500 << 10));
+        assert_eq!(size("64MiB"), Ok(64 << 20));
+        assert_eq!(size("1 GiB"), Ok(1 << 30));
+        assert!(size("lots").unwrap_err().contains("not a size"));
+        assert!(size("5MB").unwrap_err().contains("unknown unit `MB`"));
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use prost::Message;
 use statefun_runtime::protocol::{Address, ToFunction, TypedValue};
-use statefun_runtime::{Endpoint, ErrorKind, FailurePolicy, Runtime};
+use statefun_runtime::{Endpoint, ErrorKind, FailurePolicy, ParkedBacklogLimit, Runtime};
 
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 
@@ -238,4 +238,118 @@ async fn backlogs_are_sent_in_batches_under_the_payload_limit() {
             .sum();
         assert!(bytes < limit, "a batch of {bytes} bytes");
     }
+}
+
+/// Answers every batch with no effect but for the id `bad`, which fails (500) until
+/// `fixed`, and the id `relay`, whose answer sends its message on to `t/f/bad`.
+fn relaying_function(fixed: Arc<AtomicBool>) -> Endpoint {
+    use statefun_runtime::protocol::from_function::{self, InvocationResponse};
+    use statefun_runtime::protocol::{FromFunction, to_function};
+    let service = tower::service_fn(move |request: http::Request<Full<Bytes>>| {
+        let fixed = Arc::clone(&fixed);
+        async move {
+            use http_body_util::BodyExt;
+            let body = request.into_body().collect().await.unwrap().to_bytes();
+            let Some(to_function::Request::Invocation(batch)) =
+                ToFunction::decode(body).unwrap().request
+            else {
+                panic!("not an invocation batch")
+            };
+            let id = batch.target.unwrap().id;
+            let mut response = InvocationResponse::default();
+            if id == "relay" {
+                for invocation in batch.invocations {
+                    response.outgoing_messages.push(from_function::Invocation {
+                        target: Some(Address::new("t", "f", "bad")),
+                        argument: invocation.argument,
+                    });
+                }
+            }
+            let status = if id == "bad" && !fixed.load(Ordering::SeqCst) {
+                500
+            } else {
+                200
+            };
+            let answer = FromFunction {
+                response: Some(from_function::Response::InvocationResult(response)),
+            };
+            http::Response::builder()
+                .status(status)
+                .header("content-type", "application/octet-stream")
+                .body(Full::new(Bytes::from(answer.encode_to_vec())))
+        }
+    });
+    Endpoint::service(service).call_budget(Duration::from_secs(2))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parked_address_at_its_backlog_limit_refuses_ingress_but_keeps_function_messages() {
+    let fixed = Arc::new(AtomicBool::new(false));
+    let runtime = Runtime::builder()
+        .endpoint(
+            "t/*".parse().unwrap(),
+            relaying_function(Arc::clone(&fixed)),
+        )
+        .on_failure(FailurePolicy::Park {
+            first_retry: FIRST_RETRY,
+            max_retry: Duration::from_secs(600),
+        })
+        .parked_backlog_limit(ParkedBacklogLimit::DEFAULT.messages(3))
+        .record_deliveries(true)
+        .build();
+    park_bad(&runtime).await;
+    let bad = Address::new("t", "f", "bad");
+    assert_eq!(runtime.parked()[0].messages, 3);
+
+    let refused = runtime.send(bad.clone(), text("b3")).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ParkedBacklogFull);
+    let message = refused.to_string();
+    for part in [
+        "t/f/bad is parked since",
+        "3 message(s)",
+        "--parked-backlog-messages",
+    ] {
+        assert!(message.contains(part), "`{part}` in: {message}");
+    }
+    let retry_after = refused.retry_after().unwrap();
+    assert!(retry_after > Duration::ZERO && retry_after <= FIRST_RETRY);
+    assert_eq!(runtime.parked()[0].messages, 3, "nothing was queued");
+
+    // A function's message to it is kept beyond the limit: its sender's response stands.
+    runtime
+        .send(Address::new("t", "f", "relay"), text("r0"))
+        .await
+        .unwrap();
+    runtime.run_until_quiescent().await.unwrap();
+    assert_eq!(runtime.parked()[0].messages, 4);
+
+    fixed.store(true, Ordering::SeqCst);
+    assert!(runtime.retry_parked(&bad));
+    runtime.run_until_quiescent().await.unwrap();
+    assert_eq!(delivered_to(&runtime, "bad"), ["b0", "b1", "b2", "r0"]);
+    // Unparked, it takes ingress messages again.
+    runtime.send(bad.clone(), text("b4")).await.unwrap();
+    runtime.run_until_quiescent().await.unwrap();
+    assert_eq!(delivered_to(&runtime, "bad").last().unwrap(), "b4");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_parked_backlog_is_bounded_by_bytes_too() {
+    let fixed = Arc::new(AtomicBool::new(false));
+    let runtime = Runtime::builder()
+        .endpoint("t/*".parse().unwrap(), function(fixed))
+        .on_failure(FailurePolicy::PARK)
+        .parked_backlog_limit(ParkedBacklogLimit::DEFAULT.bytes(1000))
+        .build();
+    park_bad(&runtime).await;
+    let bad = Address::new("t", "f", "bad");
+    // Small messages fit, a large one does not.
+    runtime.send(bad.clone(), text("b3")).await.unwrap();
+    let refused = runtime
+        .send(bad.clone(), text(&"x".repeat(1000)))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ParkedBacklogFull);
+    assert!(refused.to_string().contains("1000 bytes"), "{refused}");
+    assert_eq!(runtime.parked()[0].messages, 4);
 }

@@ -1,6 +1,7 @@
 //! The greeter on the embedded reference runtime: functions and runtime in one process.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use statefun_runtime::config::{ConfigError, ModuleConfig};
 use statefun_runtime::local::LocalStatefun;
@@ -32,7 +33,22 @@ impl Default for Ports {
 
 /// The module the embedded runtime runs: `module.local.yaml`, calling the functions on this host.
 pub fn local_module(functions: SocketAddr, ports: Ports) -> Result<ModuleConfig, ConfigError> {
+    local_module_with_budget(functions, ports, None)
+}
+
+/// As [`local_module`], with the endpoint's call budget (how long a failing call is
+/// retried before its address is parked) set to `call_budget` if given.
+pub fn local_module_with_budget(
+    functions: SocketAddr,
+    ports: Ports,
+    call_budget: Option<Duration>,
+) -> Result<ModuleConfig, ConfigError> {
+    let transport = "type: io.statefun.transports.v1/async";
+    let budget = call_budget.map_or(String::new(), |budget| {
+        format!("\n    call: {}ms", budget.as_millis())
+    });
     let yaml = include_str!("../module.local.yaml")
+        .replace(transport, &format!("{transport}{budget}"))
         .replace(
             "http://functions:8000/statefun",
             &format!("http://{functions}/statefun"),
@@ -94,6 +110,17 @@ pub async fn start_with_admin(
     ports: Ports,
     admin: Option<SocketAddr>,
 ) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    start_with_budget(host, ports, admin, None).await
+}
+
+/// As [`start_with_admin`], with the functions' call budget set to `call_budget` if given
+/// (see [`local_module_with_budget`]).
+pub async fn start_with_budget(
+    host: IpAddr,
+    ports: Ports,
+    admin: Option<SocketAddr>,
+    call_budget: Option<Duration>,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
     let listener = TcpListener::bind((host, ports.functions))
         .await
         .map_err(|error| format!("cannot listen on {host}:{}: {error}", ports.functions))?;
@@ -105,7 +132,7 @@ pub async fn start_with_admin(
     } else {
         functions
     };
-    let module = local_module(reachable, ports)?;
+    let module = local_module_with_budget(reachable, ports, call_budget)?;
     let mut statefun = LocalStatefun::start(&module, host).await?;
     if let Some(admin) = admin {
         statefun.serve_admin(admin).await?;

@@ -9,6 +9,7 @@
 //! `--host 0.0.0.0`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use clap::Parser;
 use greeter::local::{self, Ports};
@@ -46,6 +47,27 @@ struct Args {
     /// Do not serve the dashboard, admin API and metrics.
     #[arg(long, conflicts_with = "admin")]
     no_admin: bool,
+    /// How long the local runtime retries a failing call before it parks the address
+    /// (local mode; e.g. 5s, 500ms) [default: the runtime's, 2 min].
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    call_budget: Option<Duration>,
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration such as 5s or 500ms"))?;
+    match unit.trim() {
+        "ms" => Ok(Duration::from_millis(number)),
+        "s" | "" => Ok(Duration::from_secs(number)),
+        "min" => Ok(Duration::from_secs(number.saturating_mul(60))),
+        other => Err(format!("unknown unit `{other}` (ms, s, min)")),
+    }
 }
 
 #[tokio::main]
@@ -81,7 +103,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ingress: args.ingress_port,
         egress: args.egress_port,
     };
-    let mut running = local::start_on(args.host, ports).await?;
+    let mut running = local::start_with_budget(args.host, ports, None, args.call_budget).await?;
     if !args.no_admin {
         let address = args.admin.unwrap_or(DEFAULT_ADMIN_ADDRESS);
         match running.statefun.serve_admin(address).await {

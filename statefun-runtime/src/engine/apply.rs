@@ -43,9 +43,19 @@ impl Engine {
         if self.next_deadline() != earliest_before {
             shared.timer_wake.notify_one();
         }
-        for (sink, value) in plan.egress {
-            self.journal.egress(sink, value);
+        for egress in plan.egress {
+            match egress.stored {
+                Some((id, queued)) => {
+                    if let Some((topic, payload)) = (queued.read)(&egress.value) {
+                        self.journal
+                            .stored_egress(&id, queued.queues, topic, payload);
+                    }
+                }
+                None => self.journal.egress(egress.sink, egress.value),
+            }
         }
+        // The mutations below override the values they change.
+        self.journal_refreshed(sender);
         for mutation in plan.mutations {
             if self.journal.is_durable() {
                 let expires_at = self.states.expiry_of(sender, &mutation, now);
@@ -55,6 +65,36 @@ impl Engine {
         }
         self.record_delivery(call);
         self.answered(sender, now);
+    }
+
+    /// Journals the `AfterInvoke` expiries that sending a batch to `target` refreshed, as
+    /// in memory, whatever the call's outcome.
+    pub(super) fn journal_refreshed(&mut self, target: &AddressKey) {
+        if self.journal.is_durable() {
+            for (state, bytes, expires_at) in self.states.refreshed(target) {
+                self.journal
+                    .state_refreshed(target, state, &bytes, expires_at);
+            }
+        }
+    }
+
+    /// Journals the deletion of the values dropped as expired since the last step;
+    /// returns how many.
+    pub(super) fn journal_expired(&mut self) -> usize {
+        let expired = self.states.take_expired();
+        let count = expired.len();
+        for (address, state) in expired {
+            self.journal.state_expired(&address, state);
+        }
+        count
+    }
+
+    /// What this step changed, for the store; see [`super::journal::Journal::commit`].
+    pub(super) fn commit_step(&mut self) -> Option<crate::store::Written> {
+        if self.journal.is_durable() {
+            self.journal_expired();
+        }
+        self.journal.commit()
     }
 
     /// The address's batch was answered: its parking retries start over, and the next

@@ -56,6 +56,11 @@ impl Backlog {
         self.entries.is_empty()
     }
 
+    /// The bytes of the entries waiting.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
+
     pub fn push(&mut self, entry: &[u8], seq: u64) {
         self.bytes.extend_from_slice(entry);
         self.entries.push_back((entry.len(), seq));

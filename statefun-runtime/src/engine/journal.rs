@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use statefun_protocol::TypedValue;
 use tokio::time::Instant;
 
@@ -19,7 +20,8 @@ use super::address_key::AddressKey;
 use super::delayed::DelayedMessage;
 use super::state::CheckedMutation;
 use crate::egress::EgressSink;
-use crate::store::{Commit, Op, Store, Written};
+use crate::playground::PlaygroundEgress;
+use crate::store::{Commit, Op, QueuedRecord, Store, Written};
 
 #[derive(Default)]
 pub(crate) struct Journal {
@@ -27,6 +29,7 @@ pub(crate) struct Journal {
     next_seq: u64,
     ops: Vec<Op>,
     egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
+    queued: Vec<QueuedRecord>,
 }
 
 impl Journal {
@@ -36,6 +39,7 @@ impl Journal {
             next_seq,
             ops: Vec::new(),
             egress: Vec::new(),
+            queued: Vec::new(),
         }
     }
 
@@ -117,6 +121,33 @@ impl Journal {
         });
     }
 
+    /// The value of `state` at `address` was rewritten with a new expiry.
+    pub fn state_refreshed(
+        &mut self,
+        address: &AddressKey,
+        state: String,
+        bytes: &[u8],
+        expires_at: Option<Instant>,
+    ) {
+        if self.store.is_some() {
+            self.ops.push(Op::PutState {
+                address: address.encoded().to_vec(),
+                name: state,
+                value: crate::store::state_record(expires_at, bytes),
+            });
+        }
+    }
+
+    /// The value of `state` at `address` expired and was dropped.
+    pub fn state_expired(&mut self, address: &AddressKey, state: String) {
+        if self.store.is_some() {
+            self.ops.push(Op::DeleteState {
+                address: address.encoded().to_vec(),
+                name: state,
+            });
+        }
+    }
+
     /// A state spec registered for the function type `(namespace, name)`.
     pub fn spec_registered(&mut self, function_type: (&str, &str), state: &str, record: Vec<u8>) {
         if self.store.is_some() {
@@ -138,10 +169,38 @@ impl Journal {
         }
     }
 
+    /// A record for the topic `topic` of the playground egress `id`, stored with this
+    /// step and readable once it is durable; dropped (logged) if it does not fit the
+    /// topic's bounds.
+    pub fn stored_egress(
+        &mut self,
+        id: &str,
+        queues: PlaygroundEgress,
+        topic: String,
+        payload: Bytes,
+    ) {
+        if !queues.reserve(&topic, payload.len()) {
+            return;
+        }
+        let seq = self.next_seq();
+        self.ops.push(Op::PutEgress {
+            id: id.to_owned(),
+            topic: topic.clone(),
+            seq,
+            payload: payload.clone(),
+        });
+        self.queued.push(QueuedRecord {
+            queues,
+            topic,
+            seq,
+            payload,
+        });
+    }
+
     /// Queues what this step changed for the store's writer; what is returned says when
     /// it is durable. Nothing to wait for without a store, or if nothing changed.
     pub fn commit(&mut self) -> Option<Written> {
-        if self.ops.is_empty() && self.egress.is_empty() {
+        if self.ops.is_empty() && self.egress.is_empty() && self.queued.is_empty() {
             return None;
         }
         self.barrier()
@@ -154,7 +213,8 @@ impl Journal {
         Some(store.submit(Commit {
             ops: std::mem::take(&mut self.ops),
             egress: std::mem::take(&mut self.egress),
-            next_seq: self.next_seq,
+            queued: std::mem::take(&mut self.queued),
+            next_seq: Some(self.next_seq),
         }))
     }
 }

@@ -71,6 +71,10 @@ impl Engine {
                     mailbox.blocked = true;
                     self.blocked += 1;
                 }
+                if parked {
+                    let target = busy.key().clone();
+                    self.note_parked_overflow(&target);
+                }
                 return;
             }
             Entry::Vacant(idle) => idle,

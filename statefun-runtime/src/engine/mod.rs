@@ -44,12 +44,13 @@ pub(crate) use delayed::DelayedMessage;
 pub use endpoint::{DEFAULT_CALL_BUDGET, DEFAULT_MAX_NUM_BATCH_REQUESTS, Endpoint};
 pub(crate) use inspect::{EndpointView, FunctionView, Gauges};
 pub(crate) use observe::{DELIVERY_RING, LATENCY_BOUNDS_US};
-pub use parking::{FailurePolicy, ParkedAddress};
+pub use parking::{FailurePolicy, ParkedAddress, ParkedBacklogLimit};
 pub use state::{Expiration, StateSpec};
 
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
 use crate::fast_map::FastMap;
+use crate::playground::QueuedEgress;
 use crate::store::Store;
 use crate::{FunctionSelector, FunctionType};
 use address_key::AddressKey;
@@ -77,8 +78,10 @@ pub struct DeliveredBatch {
 pub struct RuntimeBuilder {
     routes: Routes,
     egresses: FastMap<String, Arc<dyn EgressSink>>,
+    queued: FastMap<String, QueuedEgress>,
     record_deliveries: bool,
     policy: Option<FailurePolicy>,
+    parked_limit: ParkedBacklogLimit,
     store: Option<Store>,
 }
 
@@ -96,6 +99,19 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Declares the playground egress `id`, whose records wait in `queued`'s topics; with
+    /// a store they are stored too (see [`crate::playground::PlaygroundEgress`]).
+    pub(crate) fn queued_egress(
+        mut self,
+        id: impl Into<String>,
+        sink: impl EgressSink,
+        queued: QueuedEgress,
+    ) -> Self {
+        let id = id.into();
+        self.queued.insert(id.clone(), queued);
+        self.egress(id, sink)
+    }
+
     /// Keeps every delivered batch, for [`Runtime::delivered`]. Off by default: a long
     /// running runtime would keep them all.
     pub fn record_deliveries(mut self, record: bool) -> Self {
@@ -106,6 +122,13 @@ impl RuntimeBuilder {
     /// What to do when an address fails; [`FailurePolicy::Stop`] unless set.
     pub fn on_failure(mut self, policy: FailurePolicy) -> Self {
         self.policy = Some(policy);
+        self
+    }
+
+    /// How much may wait for a parked address before [`Runtime::send`] refuses more for
+    /// it; [`ParkedBacklogLimit::DEFAULT`] unless set.
+    pub fn parked_backlog_limit(mut self, limit: ParkedBacklogLimit) -> Self {
+        self.parked_limit = limit;
         self
     }
 
@@ -122,9 +145,15 @@ impl RuntimeBuilder {
         let timer_wake = Arc::new(Notify::new());
         let restored = self.store.as_mut().and_then(|store| store.restored.take());
         let next_seq = restored.as_ref().map_or(0, |restored| restored.next_seq);
+        if let Some(store) = &self.store {
+            for (id, queued) in &self.queued {
+                queued.queues.attach(id, store.handle());
+            }
+        }
         let mut engine = Engine {
             routes: self.routes,
             egresses: self.egresses,
+            queued: self.queued,
             states: StateStore::default(),
             mailboxes: FastMap::default(),
             delayed: DelayedMessages::default(),
@@ -137,11 +166,16 @@ impl RuntimeBuilder {
             entries_scratch: Vec::new(),
             policy: self.policy.unwrap_or(FailurePolicy::Stop),
             parked: FastMap::default(),
+            parked_limit: self.parked_limit,
             journal: Journal::new(self.store, next_seq),
             observe: Observer::default(),
         };
+        if engine.journal.is_durable() {
+            engine.states.track_expired();
+        }
         if let Some(restored) = restored {
             engine.restore(restored, Instant::now());
+            drop(engine.commit_step());
         }
         let shared = Arc::new(Shared {
             engine: Mutex::new(engine),
@@ -206,6 +240,8 @@ impl Drop for Shared {
 pub(crate) struct Engine {
     routes: Routes,
     egresses: FastMap<String, Arc<dyn EgressSink>>,
+    /// The egresses whose records wait in topics, stored with a store.
+    queued: FastMap<String, QueuedEgress>,
     states: StateStore,
     /// Addresses with a request in flight, and what waits behind it. The key is shared
     /// with the task of the call in flight.
@@ -227,6 +263,7 @@ pub(crate) struct Engine {
     policy: FailurePolicy,
     /// Addresses whose mailbox is held after a failure.
     parked: FastMap<AddressKey, Parked>,
+    parked_limit: ParkedBacklogLimit,
     /// The changes of the current step, for the store.
     journal: Journal,
     observe: Observer,
@@ -243,7 +280,9 @@ impl Runtime {
     ///
     /// Like StateFun's back-pressure, this waits while any address's backlog is at its
     /// endpoint's `maxNumBatchRequests` (parked addresses excepted). It fails at once if no
-    /// endpoint serves the target's type, and with the runtime's failure once it has failed.
+    /// endpoint serves the target's type, if the target is parked with a full backlog
+    /// ([`RuntimeBuilder::parked_backlog_limit`]), and with the runtime's failure once it
+    /// has failed.
     pub async fn send(&self, target: Address, argument: TypedValue) -> Result<(), Error> {
         let written = loop {
             let changed = self.shared.changed.notified();
@@ -257,12 +296,14 @@ impl Runtime {
                 if engine.blocked == 0 {
                     let target = AddressKey::from(&target);
                     let endpoint = Arc::clone(engine.routes.find(&target)?);
+                    let len = argument.value.len() + argument.typename.len();
+                    engine.check_parked_room(&target, len, Instant::now())?;
                     let invocation = InvocationEntry {
                         caller: None,
                         argument: (&argument).into(),
                     };
                     engine.enqueue(target, &endpoint, invocation, Instant::now());
-                    let written = engine.journal.commit();
+                    let written = engine.commit_step();
                     self.shared.start_calls(&mut engine);
                     break written;
                 }
@@ -460,7 +501,7 @@ impl Shared {
     fn finish_step(self: &Arc<Self>, mut engine: MutexGuard<'_, Engine>) {
         // Nobody waits for this commit: later steps are committed after it, and what
         // others can see of it (egress records) waits for it in the store.
-        drop(engine.journal.commit());
+        drop(engine.commit_step());
         self.start_calls(&mut engine);
         let wake = std::mem::take(&mut engine.wake_waiters);
         drop(engine);

@@ -14,7 +14,7 @@ use super::Engine;
 use super::address_key::AddressKey;
 use super::backlog::Batch;
 use super::call::Call;
-use crate::error::Error;
+use crate::error::{Error, Repr};
 
 /// What the runtime does when an address fails: its call budget ran out, or its function
 /// answered something the runtime cannot apply.
@@ -40,6 +40,51 @@ impl FailurePolicy {
         first_retry: Duration::from_secs(60),
         max_retry: Duration::from_secs(30 * 60),
     };
+}
+
+/// How much may wait for a parked address before its ingress messages are refused
+/// ([`ErrorKind::ParkedBacklogFull`](crate::ErrorKind::ParkedBacklogFull)); messages
+/// from functions and delayed messages are kept beyond it, since refusing them would fail
+/// their sender's whole response.
+///
+/// ```
+/// use statefun_runtime::{ParkedBacklogLimit, Runtime};
+///
+/// let limit = ParkedBacklogLimit::DEFAULT.messages(1_000).bytes(1 << 20);
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let runtime = Runtime::builder().parked_backlog_limit(limit).build();
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParkedBacklogLimit {
+    messages: usize,
+    bytes: usize,
+}
+
+impl ParkedBacklogLimit {
+    /// 10,000 messages or 64 MiB of them, whichever comes first.
+    pub const DEFAULT: Self = Self {
+        messages: 10_000,
+        bytes: 64 * 1024 * 1024,
+    };
+
+    /// At most this many messages, the failed batch included.
+    pub const fn messages(mut self, messages: usize) -> Self {
+        self.messages = messages;
+        self
+    }
+
+    /// At most this many bytes of encoded messages.
+    pub const fn bytes(mut self, bytes: usize) -> Self {
+        self.bytes = bytes;
+        self
+    }
+}
+
+impl Default for ParkedBacklogLimit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// A parked address, as [`Runtime::parked`](crate::Runtime::parked) lists it.
@@ -69,6 +114,8 @@ pub(super) struct Parked {
     since: SystemTime,
     batch: usize,
     retry_at: Instant,
+    /// Whether going over the backlog limit was logged, once per parking.
+    over_limit_logged: bool,
 }
 
 impl Engine {
@@ -81,6 +128,11 @@ impl Engine {
         now: Instant,
     ) {
         let target = call.target.clone();
+        if !self.mailboxes.contains_key(&target) {
+            return;
+        }
+        // The failed call refreshed expiries as an answered one does.
+        self.journal_refreshed(&target);
         let Some(mailbox) = self.mailboxes.get_mut(&target) else {
             return;
         };
@@ -126,10 +178,67 @@ impl Engine {
                 since: SystemTime::now(),
                 batch: batch_len,
                 retry_at: now + backoff,
+                over_limit_logged: false,
             },
         );
         if self.mailboxes.len() == self.parked.len() {
             self.wake_waiters = true;
+        }
+    }
+
+    /// Refuses an ingress message of about `len` bytes to `target` if it is parked with a
+    /// backlog at its limit.
+    pub(super) fn check_parked_room(
+        &self,
+        target: &AddressKey,
+        len: usize,
+        now: Instant,
+    ) -> Result<(), Error> {
+        if self.parked.is_empty() {
+            return Ok(());
+        }
+        let Some(parked) = self.parked.get(target) else {
+            return Ok(());
+        };
+        let backlog = &self.mailboxes[target].backlog;
+        let limit = self.parked_limit;
+        if backlog.len() < limit.messages && backlog.byte_len().saturating_add(len) <= limit.bytes {
+            return Ok(());
+        }
+        Err(Repr::ParkedBacklogFull {
+            address: target.to_address(),
+            since: humantime::format_rfc3339_seconds(parked.since).to_string(),
+            cause: parked.error.to_string(),
+            messages: backlog.len(),
+            bytes: backlog.byte_len(),
+            limit: (limit.messages, limit.bytes),
+            retry_in: parked.retry_at.saturating_duration_since(now),
+        }
+        .into())
+    }
+
+    /// Logs, once per parking, that messages from functions took `target`'s backlog over
+    /// its limit: they are kept.
+    pub(super) fn note_parked_overflow(&mut self, target: &AddressKey) {
+        let limit = self.parked_limit;
+        let (Some(parked), Some(mailbox)) =
+            (self.parked.get_mut(target), self.mailboxes.get(target))
+        else {
+            return;
+        };
+        let backlog = &mailbox.backlog;
+        let over = backlog.len() > limit.messages || backlog.byte_len() > limit.bytes;
+        if over && !parked.over_limit_logged {
+            parked.over_limit_logged = true;
+            tracing::warn!(
+                address = %target.to_address(),
+                "parked {} holds {} message(s) ({} bytes), over its limit of {} messages or {} bytes: ingress messages to it are refused (503) while messages from functions are kept",
+                target.to_address(),
+                backlog.len(),
+                backlog.byte_len(),
+                limit.messages,
+                limit.bytes,
+            );
         }
     }
 

@@ -18,6 +18,7 @@ use super::endpoint::Endpoint;
 use super::state::CheckedMutation;
 use crate::egress::EgressSink;
 use crate::error::{Error, Repr};
+use crate::playground::QueuedEgress;
 
 /// A response whose every part was checked and resolved: applying it cannot fail, so a
 /// bad response leaves no partial effect.
@@ -26,7 +27,7 @@ pub(crate) struct Plan {
     pub body: Bytes,
     pub messages: Vec<PlannedMessage>,
     pub delayed: Vec<DelayedAction>,
-    pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
+    pub egress: Vec<PlannedEgress>,
     pub mutations: Vec<CheckedMutation>,
 }
 
@@ -47,6 +48,14 @@ impl PlannedMessage {
             Argument::Absent => Payload::Encoded(&[]),
         }
     }
+}
+
+/// An egress record and where it goes.
+pub(crate) struct PlannedEgress {
+    pub sink: Arc<dyn EgressSink>,
+    /// With a store, the playground egress that stores it under `id`.
+    pub stored: Option<(String, QueuedEgress)>,
+    pub value: TypedValue,
 }
 
 pub(crate) enum DelayedAction {
@@ -158,10 +167,18 @@ impl Engine {
             let value = message.argument.unwrap_or_default();
             sink.check(&value).map_err(|source| Repr::EgressRejected {
                 sender: sender.to_address(),
-                egress: id,
+                egress: id.clone(),
                 source,
             })?;
-            egress.push((Arc::clone(sink), value));
+            let stored = match self.queued.get(&id) {
+                Some(queued) if self.journal.is_durable() => Some((id, queued.clone())),
+                _ => None,
+            };
+            egress.push(PlannedEgress {
+                sink: Arc::clone(sink),
+                stored,
+                value,
+            });
         }
 
         let mutations = effects

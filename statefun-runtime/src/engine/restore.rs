@@ -21,14 +21,17 @@ impl Engine {
         let values = restored.states.len();
         for (address, state, record) in restored.states {
             if let Some(address) = key(&address) {
+                // An expired value is not restored, and deleted from the store.
                 self.states.restore_value(
                     address,
                     state,
                     Bytes::from(record.bytes),
                     record.expires_at,
+                    now,
                 );
             }
         }
+        let expired = self.journal_expired();
         let delayed = restored.delayed.len();
         for (seq, record) in restored.delayed {
             let (Some(sender), Some(target)) = (key(&record.sender), key(&record.target)) else {
@@ -49,6 +52,22 @@ impl Engine {
                 argument: record.argument,
             };
             self.delayed.schedule(record.at, seq, message);
+        }
+        let records = restored.egress.len();
+        let mut unread_topics = std::collections::BTreeSet::new();
+        for record in restored.egress {
+            let restored_in = self.queued.get(&record.id).is_some_and(|queued| {
+                queued
+                    .queues
+                    .restore(&record.topic, record.seq, record.payload)
+            });
+            if !restored_in && unread_topics.insert((record.id.clone(), record.topic.clone())) {
+                tracing::warn!(
+                    "stored records of the topic `{}` of the egress `{}` are kept but not readable: the module does not declare it",
+                    record.topic,
+                    record.id
+                );
+            }
         }
         let messages = restored.messages.len();
         let mut order = Vec::new();
@@ -87,7 +106,9 @@ impl Engine {
             messages,
             addresses,
             delayed,
-            "restored {values} state value(s), {messages} queued message(s) to {addresses} address(es) and {delayed} delayed message(s)"
+            records,
+            expired,
+            "restored {values} state value(s) ({expired} expired and deleted), {messages} queued message(s) to {addresses} address(es), {delayed} delayed message(s) and {records} egress record(s)"
         );
     }
 }

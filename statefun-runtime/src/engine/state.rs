@@ -81,6 +81,8 @@ pub(crate) enum CheckedMutation {
 pub(crate) struct StateStore {
     specs: TypeMap<BTreeMap<String, Registered>>,
     values: FastMap<AddressKey, FastMap<String, StoredValue>>,
+    /// With a store: the values dropped as expired, for the store to delete too.
+    expired: Option<Vec<(AddressKey, String)>>,
 }
 
 impl StateStore {
@@ -114,7 +116,16 @@ impl StateStore {
             });
             encode::put_state(out, name, value);
         }
-        values.retain(|_, value| value.is_live(now));
+        match &mut self.expired {
+            None => values.retain(|_, value| value.is_live(now)),
+            Some(expired) => values.retain(|name, value| {
+                let live = value.is_live(now);
+                if !live {
+                    expired.push((address.clone(), name.clone()));
+                }
+                live
+            }),
+        }
         if values.is_empty() {
             self.values.remove(address);
         }
@@ -185,18 +196,56 @@ impl StateStore {
             .insert(state, Registered { spec, index });
     }
 
-    /// Puts back a value read from the store.
+    /// Keeps the values dropped as expired from now on, for [`take_expired`](Self::take_expired).
+    pub fn track_expired(&mut self) {
+        self.expired.get_or_insert_with(Vec::new);
+    }
+
+    /// The values dropped as expired since the last call.
+    pub fn take_expired(&mut self) -> Vec<(AddressKey, String)> {
+        self.expired
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Puts back a value read from the store, unless it expired by `now`.
     pub fn restore_value(
         &mut self,
         address: AddressKey,
         state: String,
         bytes: Bytes,
         expires_at: Option<Instant>,
+        now: Instant,
     ) {
-        self.values
-            .entry(address)
-            .or_default()
-            .insert(state, StoredValue { bytes, expires_at });
+        let value = StoredValue { bytes, expires_at };
+        if !value.is_live(now) {
+            if let Some(expired) = &mut self.expired {
+                expired.push((address, state));
+            }
+            return;
+        }
+        self.values.entry(address).or_default().insert(state, value);
+    }
+
+    /// The live values of `address` whose expiry the last invocation refreshed
+    /// (`AfterInvoke`), with their expiry, so that the store keeps it.
+    pub fn refreshed(&self, address: &AddressKey) -> Vec<(String, Bytes, Option<Instant>)> {
+        let [namespace, name, _] = address.parts_bytes();
+        let (Some(specs), Some(values)) =
+            (self.specs.get(namespace, name), self.values.get(address))
+        else {
+            return Vec::new();
+        };
+        values
+            .iter()
+            .filter(|(state, _)| {
+                specs.get(*state).is_some_and(|registered| {
+                    matches!(registered.spec.expiration, Expiration::AfterInvoke(_))
+                })
+            })
+            .map(|(state, value)| (state.clone(), value.bytes.clone(), value.expires_at))
+            .collect()
     }
 
     /// When a value written now by `mutation` expires.

@@ -1,5 +1,5 @@
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -8,13 +8,14 @@ use serde_json::Value;
 use statefun_protocol::TypedValue;
 
 use crate::egress::{EgressRejection, EgressSink, expect_typename};
+use crate::store::StoreHandle;
 
 /// The egress id functions send playground records to.
 pub const EGRESS_ID: &str = "io.statefun.playground/egress";
 /// The typename of a playground record: JSON `{"topic": "...", "payload": "..."}`.
 pub const EGRESS_RECORD_TYPENAME: &str = "io.statefun.playground/EgressRecord";
 /// Each topic keeps at most this many unread messages; newer ones are dropped with a log line.
-const TOPIC_CAPACITY: usize = 1 << 20;
+pub(super) const TOPIC_CAPACITY: usize = 1 << 20;
 /// The default bound of a topic's unread payload bytes: 64 MiB.
 pub const DEFAULT_TOPIC_MAX_BYTES: usize = 64 * 1024 * 1024;
 
@@ -38,16 +39,44 @@ pub const DEFAULT_TOPIC_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Each topic keeps at most 2²⁰ unread messages, as the playground, and at most
 /// [`max_bytes_per_topic`](Self::max_bytes_per_topic) bytes of them (64 MiB by default);
 /// a message that does not fit is dropped with a log line.
+///
+/// When the runtime binary or [`LocalStatefun`](crate::local::LocalStatefun) runs with a
+/// state directory (`--state-dir`), the records are stored with the response that sent
+/// them and removed when a `GET` takes them, so that they survive a restart.
 #[derive(Debug, Clone)]
 pub struct PlaygroundEgress {
-    topics: Arc<Mutex<HashMap<String, Topic>>>,
-    max_bytes: usize,
+    pub(super) shared: Arc<Shared>,
+    pub(super) max_bytes: usize,
 }
 
 #[derive(Debug, Default)]
-struct Topic {
-    unread: VecDeque<Bytes>,
-    bytes: usize,
+pub(super) struct Shared {
+    pub topics: Mutex<HashMap<String, Topic>>,
+    /// Where taken records are removed from, when the runtime keeps a store.
+    pub durable: OnceLock<Durable>,
+}
+
+#[derive(Debug)]
+pub(super) struct Durable {
+    /// The egress id the records are stored under.
+    pub id: String,
+    pub store: StoreHandle,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Topic {
+    pub unread: VecDeque<Unread>,
+    /// The payload bytes of the unread records and of those reserved.
+    pub bytes: usize,
+    /// Records being committed: they count toward the bounds before they can be read.
+    pub reserved: usize,
+}
+
+#[derive(Debug)]
+pub(super) struct Unread {
+    /// Its key in the store (0 without one).
+    pub seq: u64,
+    pub payload: Bytes,
 }
 
 /// What reading a topic gives.
@@ -69,7 +98,10 @@ impl PlaygroundEgress {
             .map(|topic| (topic, Topic::default()))
             .collect();
         Self {
-            topics: Arc::new(Mutex::new(topics)),
+            shared: Arc::new(Shared {
+                topics: Mutex::new(topics),
+                durable: OnceLock::new(),
+            }),
             max_bytes: DEFAULT_TOPIC_MAX_BYTES,
         }
     }
@@ -80,29 +112,20 @@ impl PlaygroundEgress {
         self
     }
 
-    /// Takes the oldest unread message of `topic`.
+    /// Takes the oldest unread message of `topic`. With a store, its removal from the
+    /// store is queued, and durable soon after; a `GET` waits for it.
     pub fn pop(&self, topic: &str) -> TopicRead {
-        match self.lock().get_mut(topic) {
-            None => TopicRead::Undeclared,
-            Some(topic) => match topic.unread.pop_front() {
-                None => TopicRead::Empty,
-                Some(message) => {
-                    topic.bytes -= message.len();
-                    TopicRead::Message(message)
-                }
-            },
-        }
+        let (read, _removed) = self.take_front(topic);
+        read
     }
 
     /// The oldest unread message of `topic`, left in place.
     pub fn peek(&self, topic: &str) -> TopicRead {
         match self.lock().get(topic) {
             None => TopicRead::Undeclared,
-            Some(topic) => topic
-                .unread
-                .front()
-                .cloned()
-                .map_or(TopicRead::Empty, TopicRead::Message),
+            Some(topic) => topic.unread.front().map_or(TopicRead::Empty, |unread| {
+                TopicRead::Message(unread.payload.clone())
+            }),
         }
     }
 
@@ -111,7 +134,12 @@ impl PlaygroundEgress {
     pub fn peek_oldest(&self, topic: &str, limit: usize) -> Option<(usize, Vec<Bytes>)> {
         let topics = self.lock();
         let topic = topics.get(topic)?;
-        let oldest = topic.unread.iter().take(limit).cloned().collect();
+        let oldest = topic
+            .unread
+            .iter()
+            .take(limit)
+            .map(|unread| unread.payload.clone())
+            .collect();
         Some((topic.unread.len(), oldest))
     }
 
@@ -138,24 +166,45 @@ impl PlaygroundEgress {
         let Some(queue) = topics.get_mut(topic) else {
             return;
         };
-        let len = message.len();
-        if queue.unread.len() >= TOPIC_CAPACITY {
+        if self.fits(topic, queue, message.len()) {
+            queue.bytes += message.len();
+            queue.unread.push_back(Unread {
+                seq: 0,
+                payload: message,
+            });
+        }
+    }
+
+    /// Whether a message of `len` bytes fits `queue`'s bounds; logs why not.
+    pub(super) fn fits(&self, topic: &str, queue: &Topic, len: usize) -> bool {
+        if queue.unread.len() + queue.reserved >= TOPIC_CAPACITY {
             tracing::info!(%topic, "dropping a message: the topic holds {TOPIC_CAPACITY} unread messages");
+            false
         } else if queue.bytes.saturating_add(len) > self.max_bytes {
             tracing::info!(
                 %topic,
                 "dropping a message of {len} bytes: the topic's unread messages would exceed {} bytes",
                 self.max_bytes
             );
+            false
         } else {
-            queue.bytes += len;
-            queue.unread.push_back(message);
+            true
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
-        self.topics.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Topic>> {
+        self.shared
+            .topics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The topic and payload of a record that passed [`EgressSink::check`].
+pub(crate) fn topic_and_payload(value: &TypedValue) -> Option<(String, Bytes)> {
+    parse_record(value)
+        .ok()
+        .map(|(topic, payload)| (topic, Bytes::from(payload)))
 }
 
 /// Reads a record as the playground does: a JSON object whose `payload` is a string
@@ -190,31 +239,46 @@ impl EgressSink for PlaygroundEgress {
     }
 }
 
+/// The answer to a topic's request, once what it took is durable.
+pub(crate) type TopicAnswer =
+    std::pin::Pin<Box<dyn std::future::Future<Output = http::Response<Full<Bytes>>> + Send>>;
+
 /// `GET /<topic>`: 200 with the oldest message, 404 when there is none, 405 for an
 /// undeclared topic. Other methods read as `GET` does, as in the playground, but for
 /// `HEAD`, which answers the same status and leaves the message unread.
 pub(crate) fn egress_service(
     egress: PlaygroundEgress,
-) -> impl Fn(http::Request<hyper::body::Incoming>) -> std::future::Ready<http::Response<Full<Bytes>>>
-+ Clone
-+ Send
-+ Sync
-+ 'static {
+) -> impl Fn(http::Request<hyper::body::Incoming>) -> TopicAnswer + Clone + Send + Sync + 'static {
     move |request| {
         let topic = request.uri().path().trim_start_matches('/');
-        let read = if request.method() == http::Method::HEAD {
-            egress.peek(topic)
+        // Taken now, not when the future is first polled: a client gone before the
+        // answer loses the record, as without a store, but it never comes back.
+        let (read, removed) = if request.method() == http::Method::HEAD {
+            (egress.peek(topic), None)
         } else {
-            egress.pop(topic)
+            egress.take_front(topic)
         };
-        let (status, body) = match read {
-            TopicRead::Message(message) => (StatusCode::OK, message),
-            TopicRead::Empty => (StatusCode::NOT_FOUND, Bytes::new()),
-            TopicRead::Undeclared => (StatusCode::METHOD_NOT_ALLOWED, Bytes::new()),
-        };
-        let mut response = http::Response::new(Full::new(body));
-        *response.status_mut() = status;
-        std::future::ready(response)
+        Box::pin(async move {
+            let (status, body) = match read {
+                // A taken record is answered once its removal is durable, so that
+                // it does not come back after a crash.
+                TopicRead::Message(message) => match removed {
+                    Some(removed) => match removed.wait().await {
+                        Ok(()) => (StatusCode::OK, message),
+                        Err(error) => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            Bytes::from(format!("the record cannot be taken: {error}")),
+                        ),
+                    },
+                    None => (StatusCode::OK, message),
+                },
+                TopicRead::Empty => (StatusCode::NOT_FOUND, Bytes::new()),
+                TopicRead::Undeclared => (StatusCode::METHOD_NOT_ALLOWED, Bytes::new()),
+            };
+            let mut response = http::Response::new(Full::new(body));
+            *response.status_mut() = status;
+            response
+        })
     }
 }
 

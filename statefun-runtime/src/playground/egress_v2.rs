@@ -69,6 +69,13 @@ impl PlaygroundEgressV2 {
     }
 }
 
+/// The topic and value of a record that passed [`EgressSink::check`].
+pub(crate) fn topic_and_payload(value: &TypedValue) -> Option<(String, bytes::Bytes)> {
+    parse_record(value)
+        .ok()
+        .map(|record| (record.topic, record.value_bytes))
+}
+
 fn parse_record(value: &TypedValue) -> Result<KafkaProducerRecord, EgressRejection> {
     expect_typename(value, KAFKA_RECORD)?;
     KafkaProducerRecord::decode(value.value.clone())

@@ -61,7 +61,18 @@ pub(crate) fn ingress_service(
         Box::pin(async move {
             match ingest(&runtime, &limits, server.body_read_timeout, request).await {
                 Ok(()) => answer(StatusCode::OK, String::new()),
-                Err((status, reason)) => {
+                Err(Refused::Retry { after, reason }) => {
+                    tracing::warn!("ingress refused a message: {reason}");
+                    let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, reason);
+                    // Whole seconds, at least one: a client retrying at once would be
+                    // refused again.
+                    let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+                    response
+                        .headers_mut()
+                        .insert(http::header::RETRY_AFTER, seconds.max(1).into());
+                    response
+                }
+                Err(Refused::Status(status, reason)) => {
                     tracing::warn!("ingress refused a message: {reason}");
                     answer(status, reason)
                 }
@@ -70,12 +81,28 @@ pub(crate) fn ingress_service(
     }
 }
 
+/// Why the ingress did not take a message.
+enum Refused {
+    Status(StatusCode, String),
+    /// 503 with `Retry-After`.
+    Retry {
+        after: std::time::Duration,
+        reason: String,
+    },
+}
+
+impl From<(StatusCode, String)> for Refused {
+    fn from((status, reason): (StatusCode, String)) -> Self {
+        Self::Status(status, reason)
+    }
+}
+
 async fn ingest(
     runtime: &Runtime,
     limits: &MessageLimits,
     body_read_timeout: std::time::Duration,
     request: http::Request<hyper::body::Incoming>,
-) -> Result<(), (StatusCode, String)> {
+) -> Result<(), Refused> {
     let address = parse_address(request.uri().path())?;
     let typename = message_typename(request.headers());
     let function_type = FunctionType::of(&address);
@@ -90,19 +117,19 @@ async fn ingest(
     };
     // Content-Length, when sent: refused before a byte of the body is read.
     if request.body().size_hint().lower() > limit as u64 {
-        return Err(too_large());
+        return Err(too_large().into());
     }
     let read = Limited::new(request.into_body(), limit).collect();
     let body = match tokio::time::timeout(body_read_timeout, read).await {
         Err(_) => {
-            return Err((
+            return Err(Refused::Status(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("the message body did not arrive within {body_read_timeout:?}"),
             ));
         }
-        Ok(Err(error)) if error.is::<LengthLimitError>() => return Err(too_large()),
+        Ok(Err(error)) if error.is::<LengthLimitError>() => return Err(too_large().into()),
         Ok(Err(error)) => {
-            return Err((
+            return Err(Refused::Status(
                 StatusCode::BAD_REQUEST,
                 format!("cannot read the body: {error}"),
             ));
@@ -110,18 +137,24 @@ async fn ingest(
         Ok(Ok(body)) => body.to_bytes(),
     };
     if envelope_len(&address, &typename, body.len()) > limit {
-        return Err(too_large());
+        return Err(too_large().into());
     }
     runtime
         .send(address, TypedValue::new(typename, body))
         .await
         .map_err(|error| {
+            if let Some(after) = error.retry_after() {
+                return Refused::Retry {
+                    after,
+                    reason: error.to_string(),
+                };
+            }
             let status = if error.kind() == ErrorKind::UnknownFunctionType {
                 StatusCode::NOT_FOUND
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             };
-            (status, error.to_string())
+            Refused::Status(status, error.to_string())
         })
 }
 

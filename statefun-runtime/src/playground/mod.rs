@@ -2,15 +2,18 @@
 //! `/egress`), so the upstream playground tutorials run against this runtime unchanged.
 
 mod egress;
+mod egress_durable;
 mod egress_v2;
 mod ingress;
 mod server;
 
-pub(crate) use egress::egress_service;
 pub use egress::{
     DEFAULT_TOPIC_MAX_BYTES, EGRESS_ID, EGRESS_RECORD_TYPENAME, PlaygroundEgress, TopicRead,
 };
+pub(crate) use egress::{egress_service, topic_and_payload};
+pub(crate) use egress_durable::QueuedEgress;
 pub use egress_v2::PlaygroundEgressV2;
+pub(crate) use egress_v2::topic_and_payload as topic_and_payload_v2;
 pub(crate) use ingress::{MessageLimits, ingress_service};
 pub(crate) use server::{Limits, serve};
 

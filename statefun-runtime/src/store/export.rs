@@ -8,9 +8,10 @@
 //!
 //! Values of the built-in types (`io.statefun.types/int`, `long`, `float`, `double`, `bool`,
 //! `string`) are written as JSON values, values that are JSON documents under `json`, and
-//! anything else as `base64`. Import reads the same lines back; a state it writes without a
-//! registered spec gets one (that typename, no expiration), which a function announcing
-//! the state later must match.
+//! anything else as `base64`; a value that expires has `expires_at_unix_ms` (wall-clock
+//! milliseconds since the Unix epoch, as the store keeps it). Import reads the same lines
+//! back; a state it writes without a registered spec gets one (that typename, no
+//! expiration), which a function announcing the state later must match.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -25,7 +26,7 @@ use statefun_protocol::Address;
 
 use super::FILE;
 use super::error::StoreError;
-use super::records::{SpecRecord, StateRecord, spec_record, state_record};
+use super::records::{SpecRecord, StateRecord, spec_record, state_record_at};
 use super::tables::{self, SPECS, STATES};
 use crate::engine::{Expiration, StateSpec};
 
@@ -99,6 +100,9 @@ pub fn export_json_lines(dir: impl AsRef<Path>, mut out: impl Write) -> Result<u
             },
         };
         line[key] = value;
+        if record.expires_unix_ms != 0 {
+            line["expires_at_unix_ms"] = json!(record.expires_unix_ms);
+        }
         writeln!(out, "{line}")
             .map_err(|error| StoreError::format(format!("cannot write: {error}")))?;
         count += 1;
@@ -196,11 +200,17 @@ pub fn import_json_lines(dir: impl AsRef<Path>, input: impl BufRead) -> Result<u
                         .map_err(|error| write(error.into()))?;
                 }
             }
+            let expires = match record.get("expires_at_unix_ms") {
+                None => 0,
+                Some(at) => at.as_u64().filter(|at| *at > 0).ok_or_else(|| {
+                    bad("`expires_at_unix_ms` must be a positive integer".to_owned())
+                })?,
+            };
             let key = address.encode_to_vec();
             states
                 .insert(
                     (key.as_slice(), state.as_str()),
-                    state_record(None, &bytes).as_slice(),
+                    state_record_at(expires, &bytes).as_slice(),
                 )
                 .map_err(|error| write(error.into()))?;
             count += 1;
@@ -347,7 +357,7 @@ mod tests {
             "\n",
             r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"json":{"apples":2},"state":"cart","typename":"example/Cart"}"#,
             "\n",
-            r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"AAE=","state":"raw","typename":"example/Raw"}"#,
+            r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"AAE=","state":"raw","typename":"example/Raw","expires_at_unix_ms":4102444800000}"#,
             "\n",
         );
         assert_eq!(import_json_lines(&dir, lines.as_bytes()).unwrap(), 3);
@@ -370,6 +380,12 @@ mod tests {
         let error = import_json_lines(&dir, &b"{\"state\":1}\n"[..]).unwrap_err();
         assert_eq!(error.kind(), super::super::StoreErrorKind::Format);
         assert!(error.to_string().contains("line 1"), "{error}");
+        let expiry = r#"{"address":{"id":"7","namespace":"example","type":"greeter"},"base64":"","state":"raw","typename":"example/Raw","expires_at_unix_ms":-1}"#;
+        let error = import_json_lines(&dir, expiry.as_bytes()).unwrap_err();
+        assert!(
+            error.to_string().contains("line 1: `expires_at_unix_ms`"),
+            "{error}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -10,7 +10,9 @@
 //!
 //! What it holds, by table: the state specs functions registered; state values; every
 //! queued invocation (backlogs, parked ones included, and batches in flight, which stay
-//! until their answer is committed); pending delayed messages with their tokens.
+//! until their answer is committed); pending delayed messages with their tokens; the
+//! unread records of the playground egresses' topics (written with the response that
+//! sent them, removed when a `GET` takes them).
 //!
 //! ```no_run
 //! use statefun_runtime::Runtime;
@@ -32,10 +34,12 @@ mod writer;
 use std::path::Path;
 use std::sync::{Arc, mpsc};
 
+use bytes::Bytes;
 use statefun_protocol::TypedValue;
 use tokio::sync::oneshot;
 
 use crate::egress::EgressSink;
+use crate::playground::PlaygroundEgress;
 
 pub use error::{StoreError, StoreErrorKind};
 pub use export::{export_json_lines, import_json_lines};
@@ -70,7 +74,17 @@ pub(crate) struct Restored {
     /// By address, then sequence number: each address's messages in order.
     pub messages: Vec<(Vec<u8>, u64, Vec<u8>)>,
     pub delayed: Vec<(u64, DelayedRecord)>,
+    /// By egress id, topic, then sequence number: each topic's records in order.
+    pub egress: Vec<StoredEgressRecord>,
     pub next_seq: u64,
+}
+
+/// An unread record of a playground egress topic.
+pub(crate) struct StoredEgressRecord {
+    pub id: String,
+    pub topic: String,
+    pub seq: u64,
+    pub payload: Bytes,
 }
 
 /// A change to the stored data.
@@ -106,6 +120,17 @@ pub(crate) enum Op {
     DeleteDelayed {
         seq: u64,
     },
+    PutEgress {
+        id: String,
+        topic: String,
+        seq: u64,
+        payload: Bytes,
+    },
+    DeleteEgress {
+        id: String,
+        topic: String,
+        seq: u64,
+    },
 }
 
 /// The changes of one step of the engine, committed together.
@@ -113,7 +138,18 @@ pub(crate) struct Commit {
     pub ops: Vec<Op>,
     /// Records handed to their sinks once the commit is durable.
     pub egress: Vec<(Arc<dyn EgressSink>, TypedValue)>,
-    pub next_seq: u64,
+    /// Stored records (`PutEgress`) that become readable in their topic once durable.
+    pub queued: Vec<QueuedRecord>,
+    /// The journal's next sequence number; `None` for a commit from outside the engine.
+    pub next_seq: Option<u64>,
+}
+
+/// A record stored in this commit, to be queued once the commit is durable.
+pub(crate) struct QueuedRecord {
+    pub queues: PlaygroundEgress,
+    pub topic: String,
+    pub seq: u64,
+    pub payload: Bytes,
 }
 
 struct Submitted {
@@ -150,6 +186,32 @@ impl Store {
         })
     }
 
+    pub(crate) fn submit(&self, commit: Commit) -> Written {
+        self.handle().submit(commit)
+    }
+
+    /// A handle that commits to this store, for the parts of the runtime outside the
+    /// engine (the playground egress removing what a `GET` took).
+    pub(crate) fn handle(&self) -> StoreHandle {
+        StoreHandle {
+            commits: self.commits.clone(),
+        }
+    }
+}
+
+/// Commits to a [`Store`]'s writer, in order with the engine's commits.
+#[derive(Clone)]
+pub(crate) struct StoreHandle {
+    commits: mpsc::SyncSender<Submitted>,
+}
+
+impl std::fmt::Debug for StoreHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreHandle")
+    }
+}
+
+impl StoreHandle {
     pub(crate) fn submit(&self, commit: Commit) -> Written {
         let (done, written) = oneshot::channel();
         // A writer that stopped drops `done`, which `Written::wait` reports.

@@ -1,8 +1,12 @@
 //! The byte layouts of stored values: small fixed headers, then lengths and bytes.
 //!
 //! Times are stored as wall-clock milliseconds since the Unix epoch, since the runtime's
-//! clock (`tokio::time::Instant`) starts anew with every process.
+//! clock (`tokio::time::Instant`) starts anew with every process. An instant is mapped to
+//! wall-clock time through one reading of both clocks per process, so that stored times
+//! follow the runtime's clock: a paused Tokio clock moved by a test moves them too, and a
+//! wall clock set back while the runtime runs does not.
 
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prost::Message;
@@ -11,27 +15,33 @@ use tokio::time::Instant;
 
 use crate::engine::{DelayedMessage, Expiration, StateSpec};
 
+/// Both clocks read once, at the first conversion.
+fn clocks() -> (SystemTime, Instant) {
+    static BASE: OnceLock<(SystemTime, Instant)> = OnceLock::new();
+    *BASE.get_or_init(|| (SystemTime::now(), Instant::now()))
+}
+
 /// `Instant` to wall-clock milliseconds.
 pub(crate) fn wall_millis(at: Instant) -> u64 {
-    let now = Instant::now();
-    let wall_now = SystemTime::now();
-    let wall = if at >= now {
-        wall_now + (at - now)
+    let (wall_base, base) = clocks();
+    let wall = if at >= base {
+        wall_base + (at - base)
     } else {
-        wall_now - (now - at)
+        wall_base - (base - at)
     };
     wall.duration_since(UNIX_EPOCH).map_or(0, |since| {
         u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
     })
 }
 
-/// Wall-clock milliseconds to an `Instant` of this process; a time passed is now.
+/// Wall-clock milliseconds to an `Instant` of this process.
 pub(crate) fn instant_of(millis: u64) -> Instant {
+    let (wall_base, base) = clocks();
     let wall = UNIX_EPOCH + Duration::from_millis(millis);
-    let ahead = wall
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO);
-    Instant::now() + ahead
+    match wall.duration_since(wall_base) {
+        Ok(ahead) => base + ahead,
+        Err(behind) => base.checked_sub(behind.duration()).unwrap_or(base),
+    }
 }
 
 fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
@@ -55,14 +65,21 @@ fn take_u64(input: &mut &[u8]) -> Option<u64> {
 
 /// A state value: when it expires (0: never), then its bytes.
 pub(crate) fn state_record(expires_at: Option<Instant>, bytes: &[u8]) -> Vec<u8> {
+    state_record_at(expires_at.map_or(0, wall_millis), bytes)
+}
+
+/// A state value expiring at `expires_unix_ms` (0: never).
+pub(crate) fn state_record_at(expires_unix_ms: u64, bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(8 + bytes.len());
-    out.extend_from_slice(&expires_at.map_or(0, wall_millis).to_be_bytes());
+    out.extend_from_slice(&expires_unix_ms.to_be_bytes());
     out.extend_from_slice(bytes);
     out
 }
 
 pub(crate) struct StateRecord {
     pub expires_at: Option<Instant>,
+    /// The same as wall-clock milliseconds (0: never).
+    pub expires_unix_ms: u64,
     pub bytes: Vec<u8>,
 }
 
@@ -71,6 +88,7 @@ impl StateRecord {
         let expires = take_u64(&mut input)?;
         Some(Self {
             expires_at: (expires != 0).then(|| instant_of(expires)),
+            expires_unix_ms: expires,
             bytes: input.to_vec(),
         })
     }

@@ -2,9 +2,9 @@
 
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::Restored;
 use super::error::StoreError;
 use super::records::{DelayedRecord, SpecRecord, StateRecord};
+use super::{Restored, StoredEgressRecord};
 
 /// Queued invocation entries by (address, sequence number).
 pub(crate) const MESSAGES: TableDefinition<(&[u8], u64), &[u8]> = TableDefinition::new("messages");
@@ -14,6 +14,8 @@ pub(crate) const STATES: TableDefinition<(&[u8], &str), &[u8]> = TableDefinition
 pub(crate) const SPECS: TableDefinition<(&str, &str, &str), &[u8]> = TableDefinition::new("specs");
 /// Pending delayed messages by sequence number.
 pub(crate) const DELAYED: TableDefinition<u64, &[u8]> = TableDefinition::new("delayed");
+/// Unread records of the playground egresses by (egress id, topic, sequence number).
+pub(crate) const EGRESS: TableDefinition<(&str, &str, u64), &[u8]> = TableDefinition::new("egress");
 /// Counters: the next sequence number.
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub(crate) const NEXT_SEQ: &str = "next_seq";
@@ -25,6 +27,7 @@ pub(crate) fn create(db: &redb::Database) -> Result<(), redb::Error> {
     txn.open_table(STATES)?;
     txn.open_table(SPECS)?;
     txn.open_table(DELAYED)?;
+    txn.open_table(EGRESS)?;
     txn.open_table(META)?;
     txn.commit()?;
     Ok(())
@@ -79,11 +82,22 @@ fn read(db: &redb::Database) -> Result<Restored, redb::Error> {
             None => tracing::warn!("ignoring an unreadable stored delayed message"),
         }
     }
+    for entry in txn.open_table(EGRESS)?.iter()? {
+        let (key, value) = entry?;
+        let (id, topic, seq) = key.value();
+        restored.egress.push(StoredEgressRecord {
+            id: id.to_owned(),
+            topic: topic.to_owned(),
+            seq,
+            payload: value.value().to_vec().into(),
+        });
+    }
     let highest = restored
         .messages
         .iter()
         .map(|(_, seq, _)| *seq)
         .chain(restored.delayed.iter().map(|(seq, _)| *seq))
+        .chain(restored.egress.iter().map(|record| record.seq))
         .max()
         .map_or(0, |seq| seq + 1);
     let stored = txn

@@ -3,7 +3,7 @@
 
 use std::sync::mpsc;
 
-use super::tables::{DELAYED, MESSAGES, META, NEXT_SEQ, SPECS, STATES};
+use super::tables::{DELAYED, EGRESS, MESSAGES, META, NEXT_SEQ, SPECS, STATES};
 use super::{Op, StoreError, Submitted};
 
 /// At most this many steps in one transaction, so that waiting acknowledgements are not
@@ -32,6 +32,11 @@ pub(super) fn run(db: &redb::Database, queue: &mpsc::Receiver<Submitted>) {
                     for (sink, value) in submitted.commit.egress {
                         sink.accept(value);
                     }
+                    for record in submitted.commit.queued {
+                        record
+                            .queues
+                            .stored(&record.topic, record.seq, record.payload);
+                    }
                     let _ = submitted.done.send(Ok(()));
                 }
                 Some(failure) => {
@@ -49,10 +54,11 @@ fn commit(db: &redb::Database, group: &[Submitted]) -> Result<(), redb::Error> {
         let mut states = txn.open_table(STATES)?;
         let mut specs = txn.open_table(SPECS)?;
         let mut delayed = txn.open_table(DELAYED)?;
+        let mut egress = txn.open_table(EGRESS)?;
         let mut meta = txn.open_table(META)?;
-        let mut next_seq = 0;
+        let mut next_seq = None;
         for submitted in group {
-            next_seq = submitted.commit.next_seq;
+            next_seq = submitted.commit.next_seq.or(next_seq);
             for op in &submitted.commit.ops {
                 match op {
                     Op::PutMessage {
@@ -92,10 +98,23 @@ fn commit(db: &redb::Database, group: &[Submitted]) -> Result<(), redb::Error> {
                     Op::DeleteDelayed { seq } => {
                         delayed.remove(*seq)?;
                     }
+                    Op::PutEgress {
+                        id,
+                        topic,
+                        seq,
+                        payload,
+                    } => {
+                        egress.insert((id.as_str(), topic.as_str(), *seq), &payload[..])?;
+                    }
+                    Op::DeleteEgress { id, topic, seq } => {
+                        egress.remove((id.as_str(), topic.as_str(), *seq))?;
+                    }
                 }
             }
         }
-        meta.insert(NEXT_SEQ, next_seq)?;
+        if let Some(next_seq) = next_seq {
+            meta.insert(NEXT_SEQ, next_seq)?;
+        }
     }
     txn.commit()?;
     Ok(())

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -119,6 +119,35 @@ pub struct Faults {
 pub struct FunctionServer {
     pub address: SocketAddr,
     tasks: JoinSet<()>,
+    hold: Arc<Hold>,
+}
+
+/// While armed, every answer is computed and then held, so that the runtime can be killed
+/// with its calls in flight: deterministically, not by luck of timing.
+struct Hold {
+    armed: AtomicBool,
+    held: AtomicUsize,
+    released: tokio::sync::watch::Sender<bool>,
+}
+
+impl Hold {
+    fn new() -> Self {
+        Self {
+            armed: AtomicBool::new(false),
+            held: AtomicUsize::new(0),
+            released: tokio::sync::watch::channel(true).0,
+        }
+    }
+
+    /// Holds `answer` until released, if armed.
+    async fn pass<T>(&self, answer: T) -> T {
+        if self.armed.load(Ordering::SeqCst) {
+            let mut released = self.released.subscribe();
+            self.held.fetch_add(1, Ordering::SeqCst);
+            let _ = released.wait_for(|released| *released).await;
+        }
+        answer
+    }
 }
 
 impl FunctionServer {
@@ -128,9 +157,32 @@ impl FunctionServer {
         let address = listener.local_addr().unwrap();
         let handler = Arc::new(handler());
         let rng = Arc::new(AtomicU64::new(seed));
+        let hold = Arc::new(Hold::new());
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(listener, handler, faults, rng));
-        Self { address, tasks }
+        tasks.spawn(accept(listener, handler, faults, rng, Arc::clone(&hold)));
+        Self {
+            address,
+            tasks,
+            hold,
+        }
+    }
+
+    /// From now on, holds every answer (with no fault injected) until [`release`](Self::release).
+    pub fn hold_answers(&self) {
+        self.hold.held.store(0, Ordering::SeqCst);
+        self.hold.released.send_replace(false);
+        self.hold.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// How many answers are held.
+    pub fn held(&self) -> usize {
+        self.hold.held.load(Ordering::SeqCst)
+    }
+
+    /// Lets the held answers go, and answers at once again.
+    pub fn release(&self) {
+        self.hold.armed.store(false, Ordering::SeqCst);
+        self.hold.released.send_replace(true);
     }
 
     /// Kills the server: the listener and every open connection go at once.
@@ -159,6 +211,7 @@ async fn accept(
     handler: Arc<RequestReplyHandler>,
     faults: Faults,
     rng: Arc<AtomicU64>,
+    hold: Arc<Hold>,
 ) {
     let mut connections = JoinSet::new();
     loop {
@@ -167,16 +220,25 @@ async fn accept(
         };
         let handler = Arc::clone(&handler);
         let rng = Arc::clone(&rng);
+        let hold = Arc::clone(&hold);
         connections.spawn(async move {
             let service =
                 hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
                     let handler = Arc::clone(&handler);
+                    let hold = Arc::clone(&hold);
                     let draw = Rng::new(rng.fetch_add(1, Ordering::Relaxed)).below(1000);
                     async move {
                         let body = match request.into_body().collect().await {
                             Ok(body) => body.to_bytes(),
                             Err(error) => return Err(NoAnswer(error.to_string())),
                         };
+                        if hold.armed.load(Ordering::SeqCst) {
+                            let answer = match handler.handle(body).await {
+                                Ok(answer_body) => answer(200, answer_body),
+                                Err(error) => answer(500, Bytes::from(error.to_string())),
+                            };
+                            return Ok(hold.pass(answer).await);
+                        }
                         let mut threshold = faults.server_error;
                         if draw < threshold {
                             return Ok(answer(500, Bytes::from_static(b"injected fault")));

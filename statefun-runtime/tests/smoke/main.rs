@@ -6,10 +6,13 @@
 //! At the end every address's counter must equal the expected count exactly.
 //!
 //! Sizes come from the environment: `SMOKE_COMMANDS` (10,000), `SMOKE_ADDRESSES` (128),
-//! `SMOKE_RUNTIME_KILLS` (3), `SMOKE_SEED`.
+//! `SMOKE_RUNTIME_KILLS` (3, between rounds of requests), `SMOKE_MID_CALL_KILLS` (3, while
+//! the function server holds the answer of a call), `SMOKE_SEED`.
 
 mod commands;
+mod egress;
 mod interpreter;
+mod parked_limit;
 mod runtime;
 
 use std::collections::BTreeMap;
@@ -80,6 +83,7 @@ fn every_counter_is_exact_under_faults_and_runtime_kills() {
     let total = setting("SMOKE_COMMANDS", 10_000) as usize;
     let addresses = setting("SMOKE_ADDRESSES", 128) as i32;
     let kills = setting("SMOKE_RUNTIME_KILLS", 3) as usize;
+    let mid_call_kills = setting("SMOKE_MID_CALL_KILLS", 3) as usize;
     let seed = setting("SMOKE_SEED", 20_240_601);
     let started = Instant::now();
 
@@ -106,8 +110,11 @@ fn every_counter_is_exact_under_faults_and_runtime_kills() {
 
     let mut generator = Generator::new(seed, addresses);
     let mut expected = vec![0i64; addresses as usize];
-    let runtime_kill_every = total / (kills + 1);
-    let server_kill_every = total / 7;
+    let runtime_kill_every = (total / (kills + 1)).max(1);
+    let mid_call_kill_every = (total / (mid_call_kills + 1)).max(1);
+    let mut mid_call_due = 0;
+    let mut mid_call_done = 0;
+    let server_kill_every = (total / 7).max(1);
     let mut sent = 0;
     let mut runtime_kills = 0;
     let mut server_kills = 0;
@@ -138,6 +145,32 @@ fn every_counter_is_exact_under_faults_and_runtime_kills() {
             runtime.kill();
             runtime_kills += 1;
             runtime = RuntimeProcess::start(&module_path, &state_dir, &flags);
+        }
+        // Half a period after the others, and once the function server is up to hold.
+        let offset = mid_call_kill_every / 2;
+        if (before + offset) / mid_call_kill_every != (sent + offset) / mid_call_kill_every
+            && mid_call_done + mid_call_due < mid_call_kills
+        {
+            mid_call_due += 1;
+        }
+        if mid_call_due > 0
+            && let Some(running) = &server
+        {
+            let command = generator.source_command();
+            track(
+                &mut expected,
+                command.target,
+                command.commands.as_ref().unwrap(),
+            );
+            runtime = kill_mid_call(
+                runtime,
+                running,
+                command,
+                (&module_path, &state_dir, &flags),
+            );
+            sent += 1;
+            mid_call_due -= 1;
+            mid_call_done += 1;
         }
         // The function server stays down for a few rounds, whose messages wait.
         rounds += 1;
@@ -173,9 +206,31 @@ fn every_counter_is_exact_under_faults_and_runtime_kills() {
     tokio.block_on(server.take().unwrap().kill());
     let increments: i64 = expected.iter().sum();
     println!(
-        "smoke: {total} commands to {addresses} addresses ({increments} increments), {runtime_kills} runtime kills, {server_kills} function server kills: sent in {sending:?}, verified after {verified:?}"
+        "smoke: {sent} commands to {addresses} addresses ({increments} increments), {runtime_kills} runtime kills between requests and {mid_call_done} in the middle of a call, {server_kills} function server kills: sent in {sending:?}, verified after {verified:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Kills the runtime with SIGKILL while the function server holds the answer of a call it
+/// made (after `command` was acknowledged, so that its count is known), then restarts it:
+/// the call's batch is in the store and sent again.
+fn kill_mid_call(
+    runtime: RuntimeProcess,
+    server: &FunctionServer,
+    command: SourceCommand,
+    (module, state_dir, flags): (&Path, &Path, &[&str]),
+) -> RuntimeProcess {
+    server.hold_answers();
+    put(runtime.ingress, command.target, command.commands.unwrap());
+    let deadline = Instant::now() + DEADLINE;
+    while server.held() == 0 {
+        assert!(Instant::now() < deadline, "no call within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    runtime.kill();
+    // The answers go to a dead connection.
+    server.release();
+    RuntimeProcess::start(module, state_dir, flags)
 }
 
 /// Sends `Verify` to every address until each reports its expected count; an address that
