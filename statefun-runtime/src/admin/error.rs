@@ -1,7 +1,12 @@
 use axum::Json;
+use std::time::Duration;
+
+use axum::http::header::RETRY_AFTER;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::playground::retry_after_seconds;
 
 /// A refused admin request: a status and a message naming what was wrong, answered as
 /// `{"error": "…"}`.
@@ -9,6 +14,7 @@ use serde_json::json;
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -16,7 +22,14 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, answered with `Retry-After`: when trying again may succeed.
+    pub(crate) fn retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
@@ -48,7 +61,13 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        if let Some(after) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, retry_after_seconds(after).into());
+        }
+        response
     }
 }
 

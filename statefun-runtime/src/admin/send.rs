@@ -67,10 +67,13 @@ async fn send(
         Ok(Err(error)) if error.kind() == ErrorKind::UnknownFunctionType => {
             Err(ApiError::not_found(error.to_string()))
         }
-        Ok(Err(error)) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            error.to_string(),
-        )),
+        Ok(Err(error)) => {
+            let refused = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, error.to_string());
+            Err(match error.retry_after() {
+                Some(after) => refused.retry_after(after),
+                None => refused,
+            })
+        }
         Err(_) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not sent: the runtime stayed back-pressured for {send_timeout:?}"),

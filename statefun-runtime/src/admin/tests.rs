@@ -233,3 +233,58 @@ async fn a_send_while_back_pressure_lasts_gets_503_and_sends_nothing() {
     );
     assert_eq!(runtime.backlog(&bob()), 1, "nothing was sent");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_send_to_a_parked_address_at_its_backlog_limit_gets_503_with_retry_after() {
+    use tower::ServiceExt as _;
+
+    let failing = tower::service_fn(|_request: http::Request<Full<Bytes>>| async {
+        http::Response::builder()
+            .status(500)
+            .body(Full::new(Bytes::new()))
+    });
+    let first_retry = Duration::from_secs(60);
+    let runtime = Runtime::builder()
+        .endpoint("example/*".parse().unwrap(), Endpoint::service(failing))
+        .on_failure(crate::FailurePolicy::Park {
+            first_retry,
+            max_retry: Duration::from_secs(600),
+        })
+        .parked_backlog_limit(crate::ParkedBacklogLimit::DEFAULT.messages(1))
+        .build();
+    runtime
+        .send(bob(), TypedValue::new("t/text", b"one".to_vec()))
+        .await
+        .unwrap();
+    runtime.run_until_quiescent().await.unwrap();
+    assert_eq!(runtime.parked().len(), 1, "bob is parked");
+
+    let request = http::Request::post(BOB)
+        .header("content-type", "application/vnd.t/text")
+        .body(axum::body::Body::from("two"))
+        .unwrap();
+    let response = router_with(runtime.clone(), None, SendLimits::default())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = response.headers()[http::header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=first_retry.as_secs()).contains(&retry_after),
+        "Retry-After: {retry_after}"
+    );
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(
+        body.contains("example/greeter/bob is parked since"),
+        "{body}"
+    );
+    assert_eq!(runtime.parked()[0].messages, 1, "nothing was queued");
+}

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -64,12 +65,9 @@ pub(crate) fn ingress_service(
                 Err(Refused::Retry { after, reason }) => {
                     tracing::warn!("ingress refused a message: {reason}");
                     let mut response = answer(StatusCode::SERVICE_UNAVAILABLE, reason);
-                    // Whole seconds, at least one: a client retrying at once would be
-                    // refused again.
-                    let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
                     response
                         .headers_mut()
-                        .insert(http::header::RETRY_AFTER, seconds.max(1).into());
+                        .insert(http::header::RETRY_AFTER, retry_after_seconds(after).into());
                     response
                 }
                 Err(Refused::Status(status, reason)) => {
@@ -257,6 +255,12 @@ fn answer(status: StatusCode, body: String) -> http::Response<Full<Bytes>> {
     let mut response = http::Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     response
+}
+
+/// `after` as a `Retry-After` value: whole seconds, rounded up and at least one, since a
+/// client retrying at once would be refused again.
+pub(crate) fn retry_after_seconds(after: Duration) -> u64 {
+    (after.as_secs() + u64::from(after.subsec_nanos() > 0)).max(1)
 }
 
 #[cfg(test)]

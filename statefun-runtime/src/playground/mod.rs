@@ -14,7 +14,7 @@ pub(crate) use egress::{egress_service, topic_and_payload};
 pub(crate) use egress_durable::QueuedEgress;
 pub use egress_v2::PlaygroundEgressV2;
 pub(crate) use egress_v2::topic_and_payload as topic_and_payload_v2;
-pub(crate) use ingress::{MessageLimits, ingress_service};
+pub(crate) use ingress::{MessageLimits, ingress_service, retry_after_seconds};
 pub(crate) use server::{Limits, serve};
 
 #[cfg(test)]
