@@ -461,3 +461,12 @@ fn http1_response() -> impl Strategy<Value = Vec<u8>> {
             },
         )
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sdk_answers_say_what_the_functions_did(input in prop::collection::vec(any::<u8>(), 0..160)) {
+        statefun_tests::oracle::sdk_answers::check(&input);
+    }
+}
