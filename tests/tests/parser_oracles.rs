@@ -470,3 +470,12 @@ proptest! {
         statefun_tests::oracle::sdk_answers::check(&input);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sdk_answers_on_2x_say_what_the_functions_did(input in prop::collection::vec(any::<u8>(), 0..160)) {
+        statefun_tests::oracle::sdk_answers::check_v2(&input);
+    }
+}

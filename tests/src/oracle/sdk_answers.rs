@@ -3,7 +3,8 @@
 //! sends with or without a cancellation token, cancellations, egress records, replies);
 //! the function plays the script while a model records what the answer must say, and the
 //! answer, decoded with prost, must be exactly that: order, fields, typenames and bytes,
-//! or the missing states when the batch lacks some.
+//! or the missing states when the batch lacks some. [`check_v2`] runs the same on the
+//! StateFun 2.x protocol.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -21,8 +22,8 @@ use statefun_protocol::to_function::{Invocation, InvocationBatchRequest, Persist
 use statefun_protocol::{Address as WireAddress, FromFunction, ToFunction, TypedValue};
 use statefun_sdk::types::RawType;
 use statefun_sdk::{
-    CancellationToken, Context, EgressBuilder, Error, FunctionSpec, Message, MessageBuilder,
-    RequestReplyHandler, TypeName, ValueSpec,
+    CancellationToken, Context, EgressBuilder, Error, FunctionSpec, HandlerErrorKind, Message,
+    MessageBuilder, Protocol, RequestReplyHandler, TypeName, ValueSpec,
 };
 
 /// The typename of every declared state.
@@ -54,6 +55,20 @@ const FUNCTION_TYPES: [&str; 3] = ["n/f", "g/h", "x.y/z-1"];
 const TYPENAMES: [&str; 3] = ["t/a", "io.statefun.types/string", "com.example/Some.Type"];
 const EGRESSES: [&str; 2] = ["e/out", "io.statefun.playground/egress"];
 const TOKENS: [&str; 4] = ["t1", "t2", "", "é"];
+/// Typenames of received states other than the declared one: 3.x reads none of them as
+/// `t/raw`; 2.x reads a type URL by its last part, so it takes `x.y/raw` for `t/raw`.
+const OTHER_STATE_TYPES: [&str; 3] = ["t/other", "x.y/raw", "raw"];
+
+/// Whether a state received as `typename` fails to read as the declared `t/raw`.
+fn reads_as_other_type(typename: &str, protocol: Protocol) -> bool {
+    match protocol {
+        Protocol::V3 => typename != STATE_TYPE,
+        // On 2.x the type URL's last part names the type; a URL without `/` names none.
+        _ => typename
+            .rsplit_once('/')
+            .is_none_or(|(_, name)| name != "raw"),
+    }
+}
 
 /// The input, read a byte at a time; past its end every byte is 0.
 struct Input<'a>(&'a [u8]);
@@ -334,9 +349,14 @@ fn type_name(text: &str) -> TypeName {
     text.parse().expect("the oracle's typenames are valid")
 }
 
-fn handler() -> &'static RequestReplyHandler {
-    static HANDLER: OnceLock<RequestReplyHandler> = OnceLock::new();
-    HANDLER.get_or_init(|| {
+fn handler(protocol: Protocol) -> &'static RequestReplyHandler {
+    static V3: OnceLock<RequestReplyHandler> = OnceLock::new();
+    static V2: OnceLock<RequestReplyHandler> = OnceLock::new();
+    let cell = match protocol {
+        Protocol::V3 => &V3,
+        _ => &V2,
+    };
+    cell.get_or_init(|| {
         RequestReplyHandler::builder()
             .register(
                 FunctionSpec::new(TypeName::from_static("n/f"), play)
@@ -344,13 +364,14 @@ fn handler() -> &'static RequestReplyHandler {
                     .with_state(&AFTER_WRITE)
                     .with_state(&AFTER_CALL),
             )
+            .protocol(protocol)
             .build()
             .expect("one function")
     })
 }
 
 /// The batch and the scripts the input describes.
-fn batch(input: &mut Input) -> (ToFunction, Vec<Cell>, Vec<Script>) {
+fn batch(input: &mut Input, protocol: Protocol) -> (ToFunction, Vec<Cell>, Vec<Script>) {
     let id = input.text();
     let mut state = Vec::new();
     let mut cells = Vec::new();
@@ -370,13 +391,14 @@ fn batch(input: &mut Input) -> (ToFunction, Vec<Cell>, Vec<Script>) {
                 (Some(typed(STATE_TYPE, &bytes)), cell)
             }
             3 => {
+                let typename = input.pick(&OTHER_STATE_TYPES);
                 let bytes = input.bytes(8);
                 let cell = Cell {
                     value: Some(bytes.clone()),
-                    other_type: true,
+                    other_type: reads_as_other_type(typename, protocol),
                     modified: false,
                 };
-                (Some(typed("t/other", &bytes)), cell)
+                (Some(typed(typename, &bytes)), cell)
             }
             _ => {
                 // A value without `has_value` is no value.
@@ -419,10 +441,164 @@ fn batch(input: &mut Input) -> (ToFunction, Vec<Cell>, Vec<Script>) {
     (request, cells, scripts)
 }
 
-/// Runs the batch `input` describes through the SDK's handler and checks its answer.
+/// Runs the batch `input` describes through the SDK's 3.x handler and checks its answer.
 pub fn check(input: &[u8]) {
+    let (request, expected, model) = run(input, Protocol::V3, |request| request.encode_to_vec());
+    let answer =
+        expected.unwrap_or_else(|error| panic!("{request:?}: the handler failed: {error}"));
+    let answer = FromFunction::decode(answer).expect("the SDK's answer is protobuf");
+    assert_eq!(normalized(answer.response), Some(model), "{request:?}");
+}
+
+/// The same batch and scripts through the SDK's 2.x handler: the answer must say the same
+/// in 2.x's terms (`Any` payloads and states), a missing state or a cancellation token
+/// must fail the request.
+pub fn check_v2(input: &[u8]) {
+    use statefun_protocol::v2::polyglot as v2;
+    let (request, answer, model) = run(input, Protocol::V2, |request| {
+        v2_request(request).encode_to_vec()
+    });
+    let model = match model {
+        Response::IncompleteInvocationContext(_) => {
+            let error = answer.expect_err("a state missing from a 2.x request");
+            assert_eq!(
+                error.kind(),
+                HandlerErrorKind::StateNotInRequest,
+                "{request:?}: {error}"
+            );
+            return;
+        }
+        Response::InvocationResult(result) => result,
+    };
+    if model
+        .delayed_invocations
+        .iter()
+        .any(|delayed| delayed.is_cancellation_request || !delayed.cancellation_token.is_empty())
+    {
+        let error = answer.expect_err("a cancellation token on 2.x");
+        assert_eq!(
+            error.kind(),
+            HandlerErrorKind::Unsupported,
+            "{request:?}: {error}"
+        );
+        return;
+    }
+    let answer = answer.unwrap_or_else(|error| panic!("{request:?}: the handler failed: {error}"));
+    let answer = v2::FromFunction::decode(answer).expect("the SDK's answer is protobuf");
+    let any = |value: Option<TypedValue>| {
+        value.map(|value| prost_types::Any {
+            type_url: value.typename,
+            value: value.value.to_vec(),
+        })
+    };
+    let expected = v2::from_function::InvocationResponse {
+        state_mutations: model
+            .state_mutations
+            .into_iter()
+            .map(|mutation| v2::from_function::PersistedValueMutation {
+                mutation_type: mutation.mutation_type,
+                state_name: mutation.state_name,
+                state_value: any(mutation.state_value)
+                    .map(|any| any.encode_to_vec().into())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        outgoing_messages: model
+            .outgoing_messages
+            .into_iter()
+            .map(|message| v2::from_function::Invocation {
+                target: message.target.map(v2_address),
+                argument: any(message.argument),
+            })
+            .collect(),
+        delayed_invocations: model
+            .delayed_invocations
+            .into_iter()
+            .map(|delayed| v2::from_function::DelayedInvocation {
+                delay_in_ms: delayed.delay_in_ms,
+                target: delayed.target.map(v2_address),
+                argument: any(delayed.argument),
+            })
+            .collect(),
+        outgoing_egresses: model
+            .outgoing_egresses
+            .into_iter()
+            .map(|egress| v2::from_function::EgressMessage {
+                egress_namespace: egress.egress_namespace,
+                egress_type: egress.egress_type,
+                argument: any(egress.argument),
+            })
+            .collect(),
+    };
+    assert_eq!(
+        answer.response,
+        Some(v2::from_function::Response::InvocationResult(expected)),
+        "{request:?}"
+    );
+}
+
+fn v2_address(address: WireAddress) -> statefun_protocol::v2::polyglot::Address {
+    statefun_protocol::v2::polyglot::Address {
+        namespace: address.namespace,
+        r#type: address.r#type,
+        id: address.id,
+    }
+}
+
+/// A 3.x request in 2.x's terms: states and arguments as `Any`s, no value as no bytes.
+fn v2_request(request: &ToFunction) -> statefun_protocol::v2::polyglot::ToFunction {
+    use statefun_protocol::v2::polyglot as v2;
+    let Some(Request::Invocation(batch)) = &request.request else {
+        unreachable!("built by `batch`");
+    };
+    let any = |value: &TypedValue| prost_types::Any {
+        type_url: value.typename.clone(),
+        value: value.value.to_vec(),
+    };
+    v2::ToFunction {
+        request: Some(v2::to_function::Request::Invocation(
+            v2::to_function::InvocationBatchRequest {
+                target: batch.target.clone().map(v2_address),
+                state: batch
+                    .state
+                    .iter()
+                    .map(|state| v2::to_function::PersistedValue {
+                        state_name: state.state_name.clone(),
+                        state_value: state
+                            .state_value
+                            .as_ref()
+                            .filter(|value| value.has_value)
+                            .map(|value| any(value).encode_to_vec().into())
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                invocations: batch
+                    .invocations
+                    .iter()
+                    .map(|invocation| v2::to_function::Invocation {
+                        caller: invocation.caller.clone().map(v2_address),
+                        argument: invocation.argument.as_ref().map(any),
+                    })
+                    .collect(),
+            },
+        )),
+    }
+}
+
+/// Builds the batch `input` describes, runs it through the handler of `protocol` (the
+/// request encoded by `encode`) and returns the request, the handler's answer and what
+/// the model says the answer must be, in 3.x's terms.
+fn run(
+    input: &[u8],
+    protocol: Protocol,
+    encode: impl FnOnce(&ToFunction) -> Vec<u8>,
+) -> (
+    ToFunction,
+    Result<Bytes, statefun_sdk::HandlerError>,
+    Response,
+) {
     let mut input = Input(input);
-    let (request, cells, scripts) = batch(&mut input);
+    let (request, cells, scripts) = batch(&mut input, protocol);
     let Some(Request::Invocation(sent)) = &request.request else {
         unreachable!("built above");
     };
@@ -445,9 +621,7 @@ pub fn check(input: &[u8]) {
             ..Model::default()
         }
     });
-    let answer = super::ready(handler().handle(request.encode_to_vec().into()))
-        .unwrap_or_else(|error| panic!("{request:?}: the handler failed: {error}"));
-    let answer = FromFunction::decode(answer).expect("the SDK's answer is protobuf");
+    let answer = super::ready(handler(protocol).handle(encode(&request).into()));
     let model = MODEL.with(|model| model.take());
     let expected = if missing.is_empty() {
         let state_mutations = specs()
@@ -486,7 +660,7 @@ pub fn check(input: &[u8]) {
             },
         )
     };
-    assert_eq!(normalized(answer.response), Some(expected), "{request:?}");
+    (request, answer, expected)
 }
 
 /// An absent expiration reads as `mode: NONE`, as the runtime reads it.
