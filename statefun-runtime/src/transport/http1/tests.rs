@@ -228,3 +228,21 @@ async fn chunked_answers_hyper_refuses_are_body_failures_naming_the_problem() {
         assert!(error.to_string().contains(message), "{body:?}: {error}");
     }
 }
+
+#[tokio::test]
+async fn a_head_over_64_kib_is_refused() {
+    let mut answer = b"HTTP/1.1 200 OK\r\n".to_vec();
+    // Few headers (hyper's client takes 100), each long.
+    let padding = format!("x-padding: {}\r\n", "p".repeat(4096));
+    while answer.len() <= 64 * 1024 {
+        answer.extend_from_slice(padding.as_bytes());
+    }
+    let answer: &'static [u8] = answer.leak();
+    let (url, _, _server) = serve(vec![answer]).await;
+    let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Request, "{error}");
+    assert!(
+        error.to_string().contains("the response head is too long"),
+        "{error}"
+    );
+}
