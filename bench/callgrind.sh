@@ -8,16 +8,22 @@
 #         StateFun 2.x protocol.
 #   http  bench-greeter under callgrind, loaded by wrk (16 connections) with the shared
 #         bench's requests a, b, c: 2 s warm-up, counters zeroed, 4 s counted, divided
-#         by the requests wrk completed. Needs ../shared/bench/requests (written by any
-#         run of bench/compare.sh). With FLOOR=1 the bench's rust-prost floor is
-#         measured the same way, for comparison.
+#         by the requests wrk completed. The requests are read from REQUESTS_DIR
+#         (default ../shared/bench/requests, written by any run of bench/compare.sh;
+#         or write them anywhere with `python3 ../shared/bench/gen_requests.py --out DIR`).
+#         With FLOOR=1 the bench's rust-prost floor (FLOOR_BIN, default the binary
+#         bench/compare.sh builds; or `cargo build --release` of ../shared/bench/raw-hyper)
+#         is measured the same way, for comparison.
 #
 # Usage: bench/callgrind.sh [core] [http]      (both by default)
+#        REQUESTS_DIR=DIR FLOOR=1 FLOOR_BIN=PATH bench/callgrind.sh http
 # Builds a release profile with line tables into target/callgrind; outputs and logs go to
 # target/callgrind/out. Needs valgrind (apt-get install valgrind) and wrk.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=${BENCH_DIR:-$REPO/../shared/bench}
+REQUESTS_DIR=${REQUESTS_DIR:-$BENCH_DIR/requests}
+FLOOR_BIN=${FLOOR_BIN:-$BENCH_DIR/.bench-home/target/release/raw-hyper}
 WHAT=${*:-core http}
 export CARGO_TARGET_DIR=$REPO/target/callgrind
 OUT=$CARGO_TARGET_DIR/out
@@ -46,7 +52,7 @@ http() {
     local name=$1 port=18500 case file n ir vg
     shift
     for case in a b c; do
-        file=$(ls "$BENCH_DIR"/requests/"$case"_*.bin)
+        file=$(ls "$REQUESTS_DIR"/"$case"_*.bin)
         valgrind --tool=callgrind --callgrind-out-file="$OUT/http.$name.$case" \
             "$@" --port $port >"$OUT/http.$name.$case.log" 2>&1 &
         vg=$!
@@ -65,10 +71,16 @@ http() {
 }
 
 if [[ $WHAT == *http* ]]; then
-    [ -d "$BENCH_DIR/requests" ] || { echo "no $BENCH_DIR/requests: run bench/compare.sh once" >&2; exit 2; }
+    [ -d "$REQUESTS_DIR" ] || {
+        echo "no $REQUESTS_DIR: run bench/compare.sh once, or gen_requests.py --out DIR and set REQUESTS_DIR" >&2
+        exit 2
+    }
+    if [ "${FLOOR:-0}" = 1 ] && [ ! -x "$FLOOR_BIN" ]; then
+        echo "FLOOR=1 but no floor binary at $FLOOR_BIN: set FLOOR_BIN" >&2
+        exit 2
+    fi
     http statefun-rs "$CARGO_TARGET_DIR/release/bench-greeter"
-    floor=$BENCH_DIR/.bench-home/target/release/raw-hyper
-    if [ "${FLOOR:-0}" = 1 ] && [ -x "$floor" ]; then
-        http rust-prost "$floor" prost
+    if [ "${FLOOR:-0}" = 1 ]; then
+        http rust-prost "$FLOOR_BIN" prost
     fi
 fi

@@ -245,10 +245,7 @@ impl<'a> KafkaEgressBuilder<'a> {
     /// The record; an error if the topic or the value is missing.
     pub fn build(self) -> Result<EgressMessage, MessageError> {
         const RECORD: &str = "Kafka record";
-        let topic = self.topic.ok_or(MessageErrorKind::MissingField {
-            record: RECORD,
-            field: "topic",
-        })?;
+        let topic = self.topic.ok_or_else(|| missing_field(RECORD, "topic"))?;
         if topic.is_empty() {
             return Err(MessageErrorKind::EmptyKafkaTopic.into());
         }
@@ -261,6 +258,13 @@ impl<'a> KafkaEgressBuilder<'a> {
         ]);
         Ok(EgressBuilder::to(self.egress).raw(KAFKA_TYPENAME, record))
     }
+}
+
+/// The error of a record built without one of its required fields. Built only when it is
+/// missing: the error kind has a variant that owns a `String`, so constructing it eagerly
+/// (as `ok_or` does) costs a drop on every record.
+fn missing_field(record: &'static str, field: &'static str) -> MessageError {
+    MessageErrorKind::MissingField { record, field }.into()
 }
 
 /// Builds a record for a generic Kinesis egress (`io.statefun.kinesis.v1/egress`): a stream,
@@ -343,14 +347,10 @@ impl<'a> KinesisEgressBuilder<'a> {
     /// the partition key is empty.
     pub fn build(self) -> Result<EgressMessage, MessageError> {
         const RECORD: &str = "Kinesis record";
-        let stream = self.stream.ok_or(MessageErrorKind::MissingField {
-            record: RECORD,
-            field: "stream",
-        })?;
-        let partition_key = self.partition_key.ok_or(MessageErrorKind::MissingField {
-            record: RECORD,
-            field: "partition key",
-        })?;
+        let stream = self.stream.ok_or_else(|| missing_field(RECORD, "stream"))?;
+        let partition_key = self
+            .partition_key
+            .ok_or_else(|| missing_field(RECORD, "partition key"))?;
         if partition_key.is_empty() {
             return Err(MessageErrorKind::EmptyPartitionKey.into());
         }

@@ -8,18 +8,10 @@ use bytes::Bytes;
 use bytestring::ByteString;
 
 use super::state::{Slot, Value};
-use crate::wire::{Field, InvocationView, Reader, ToFunctionError, TypedValueView, WireError};
-use statefun_protocol::typename;
-
-use crate::{Address, TypeName};
-
-/// The target of a batch: its function type stays borrowed, to be looked up.
-#[derive(Debug, Clone)]
-pub(crate) struct Target<'a> {
-    pub(crate) namespace: &'a str,
-    pub(crate) name: &'a str,
-    pub(crate) id: ByteString,
-}
+use crate::wire::{
+    Field, InvocationView, Reader, Target, ToFunctionError, TypedValueView, caller_address,
+    decode_address, decode_target, malformed, typename_at, utf8,
+};
 
 /// The `InvocationBatchRequest` of a 2.x `ToFunction`.
 #[derive(Debug)]
@@ -27,35 +19,6 @@ pub(crate) struct Batch<'a> {
     pub(crate) target: Target<'a>,
     pub(crate) state: Vec<Slot>,
     pub(crate) invocations: Vec<InvocationView>,
-}
-
-fn malformed(context: &'static str) -> impl Fn(WireError) -> ToFunctionError {
-    move |source| ToFunctionError::Malformed { context, source }
-}
-
-fn not_utf8(what: &'static str, context: &'static str) -> ToFunctionError {
-    ToFunctionError::Malformed {
-        context,
-        source: WireError::not_utf8(what),
-    }
-}
-
-fn shared_text(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    ByteString::try_from(reader.slice(range)).map_err(|_| not_utf8(what, context))
-}
-
-fn text<'a>(
-    reader: &Reader<'a>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<&'a str, ToFunctionError> {
-    std::str::from_utf8(reader.bytes(range)).map_err(|_| not_utf8(what, context))
 }
 
 fn length_delimited(
@@ -75,26 +38,27 @@ pub(crate) fn decode_to_function(
 ) -> Result<Batch<'_>, ToFunctionError> {
     const CONTEXT: &str = "ToFunction";
     let mut reader = Reader::new(body);
-    let mut batch = None;
+    let mut batches = 0;
+    let mut target = None;
     invocations.clear();
     state.clear();
     while let Some((number, field)) = reader.next_field().map_err(malformed(CONTEXT))? {
         if number == 100 {
             let range = length_delimited(&field, 100, CONTEXT)?;
-            let earlier = batch.flatten();
-            batch = Some(decode_batch(
+            decode_batch(
                 reader.nested(range),
-                earlier,
+                &mut target,
                 &mut state,
                 &mut invocations,
-            )?);
+            )?;
+            batches += 1;
         }
     }
-    let target = batch
-        .ok_or(ToFunctionError::NoBatch)?
-        .ok_or(ToFunctionError::NoTarget)?;
+    if batches == 0 {
+        return Err(ToFunctionError::NoBatch);
+    }
     Ok(Batch {
-        target,
+        target: target.ok_or(ToFunctionError::NoTarget)?,
         state,
         invocations,
     })
@@ -104,16 +68,19 @@ pub(crate) fn decode_to_function(
 /// `target`, its states and invocations appended.
 fn decode_batch<'a>(
     mut reader: Reader<'a>,
-    mut target: Option<Target<'a>>,
+    target: &mut Option<Target<'a>>,
     state: &mut Vec<Slot>,
     invocations: &mut Vec<InvocationView>,
-) -> Result<Option<Target<'a>>, ToFunctionError> {
+) -> Result<(), ToFunctionError> {
     const CONTEXT: &str = "InvocationBatchRequest";
     while let Some((number, field)) = reader.next_field().map_err(malformed(CONTEXT))? {
         match number {
             1 => {
                 let range = length_delimited(&field, 1, CONTEXT)?;
-                target = Some(decode_target(reader.nested(range), target.take())?);
+                decode_target(
+                    reader.nested(range),
+                    target.get_or_insert_with(Target::empty),
+                )?;
             }
             2 => {
                 let range = length_delimited(&field, 2, CONTEXT)?;
@@ -126,38 +93,7 @@ fn decode_batch<'a>(
             _ => {}
         }
     }
-    Ok(target)
-}
-
-/// A batch's target, merged into `earlier` when the field occurs again.
-fn decode_target<'a>(
-    mut reader: Reader<'a>,
-    earlier: Option<Target<'a>>,
-) -> Result<Target<'a>, ToFunctionError> {
-    const CONTEXT: &str = "target Address";
-    let mut target = earlier.unwrap_or(Target {
-        namespace: "",
-        name: "",
-        id: ByteString::new(),
-    });
-    while let Some((number, field)) = reader.next_field().map_err(malformed(CONTEXT))? {
-        match number {
-            1 => {
-                let range = length_delimited(&field, 1, CONTEXT)?;
-                target.namespace = text(&reader, range, "namespace", CONTEXT)?;
-            }
-            2 => {
-                let range = length_delimited(&field, 2, CONTEXT)?;
-                target.name = text(&reader, range, "type", CONTEXT)?;
-            }
-            3 => {
-                let range = length_delimited(&field, 3, CONTEXT)?;
-                target.id = shared_text(&reader, range, "id", CONTEXT)?;
-            }
-            _ => {}
-        }
-    }
-    Ok(target)
+    Ok(())
 }
 
 /// A `PersistedValue`: empty bytes are no value.
@@ -169,7 +105,7 @@ fn decode_state_entry(mut reader: Reader<'_>) -> Result<Slot, ToFunctionError> {
         match number {
             1 => {
                 let range = length_delimited(&field, 1, CONTEXT)?;
-                name = shared_text(&reader, range, "state_name", CONTEXT)?;
+                name = utf8(&reader, range, "state_name", CONTEXT)?;
             }
             2 => value = reader.slice(length_delimited(&field, 2, CONTEXT)?),
             _ => {}
@@ -195,7 +131,7 @@ fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctio
         match number {
             1 => {
                 let range = length_delimited(&field, 1, CONTEXT)?;
-                caller = Some(decode_address(reader.nested(range), caller.take())?);
+                decode_address(reader.nested(range), caller.get_or_insert_default())?;
             }
             2 => {
                 let range = length_delimited(&field, 2, CONTEXT)?;
@@ -204,68 +140,14 @@ fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctio
             _ => {}
         }
     }
-    let caller = caller.filter(|address: &Address| {
-        !(address.function_type().namespace().is_empty()
-            && address.function_type().name().is_empty()
-            && address.id().is_empty())
-    });
     Ok(InvocationView {
-        caller,
+        caller: caller_address(&reader, caller)?,
         argument: Some(TypedValueView {
             typename: argument.0,
             has_value: true,
             value: argument.1,
         }),
     })
-}
-
-fn decode_address(
-    mut reader: Reader<'_>,
-    earlier: Option<Address>,
-) -> Result<Address, ToFunctionError> {
-    const CONTEXT: &str = "caller Address";
-    let mut parts = match earlier {
-        Some(address) => [
-            ByteString::from(address.function_type().namespace()),
-            ByteString::from(address.function_type().name()),
-            ByteString::from(address.id()),
-        ],
-        None => [ByteString::new(), ByteString::new(), ByteString::new()],
-    };
-    while let Some((number, field)) = reader.next_field().map_err(malformed(CONTEXT))? {
-        if let n @ 1..=3 = number {
-            let range = length_delimited(&field, n, CONTEXT)?;
-            parts[n as usize - 1] = shared_text(&reader, range, "caller field", CONTEXT)?;
-        }
-    }
-    let [namespace, r#type, id] = parts;
-    Ok(Address::from_parts(
-        TypeName::from_parts(namespace, r#type),
-        id,
-    ))
-}
-
-/// The built-in types' typenames: handed out as static strings, with no reference to the
-/// request buffer and no UTF-8 check.
-const WELL_KNOWN: [&str; 6] = [
-    typename::STRING,
-    typename::INT,
-    typename::LONG,
-    typename::BOOL,
-    typename::FLOAT,
-    typename::DOUBLE,
-];
-
-fn type_url_at(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    let bytes = reader.bytes(range.clone());
-    match WELL_KNOWN.iter().find(|known| known.as_bytes() == bytes) {
-        Some(known) => Ok(ByteString::from_static(known)),
-        None => shared_text(reader, range, "type_url", context),
-    }
 }
 
 /// A `google.protobuf.Any`: its type URL and value bytes, the latter a slice of the buffer.
@@ -286,7 +168,7 @@ fn merge_any(
         match number {
             1 => {
                 let range = length_delimited(&field, 1, context)?;
-                type_url = type_url_at(&reader, range, context)?;
+                type_url = typename_at(&reader, range, "type_url", context)?;
             }
             2 => value = reader.slice(length_delimited(&field, 2, context)?),
             _ => {}
@@ -384,6 +266,45 @@ mod tests {
         );
         let second = batch.invocations[1].argument.as_ref().unwrap();
         assert!(second.typename.is_empty() && second.value.is_empty());
+    }
+
+    #[test]
+    fn a_caller_string_that_is_not_utf8_is_named() {
+        let request = ToFunction {
+            request: Some(Request::Invocation(InvocationBatchRequest {
+                target: Some(WireAddress {
+                    namespace: "example".into(),
+                    r#type: "greeter".into(),
+                    id: "Bob".into(),
+                }),
+                state: vec![],
+                invocations: vec![Invocation {
+                    caller: Some(WireAddress {
+                        namespace: "a".into(),
+                        r#type: "b".into(),
+                        id: "c".into(),
+                    }),
+                    argument: None,
+                }],
+            })),
+        };
+        let mut bytes = request.encode_to_vec();
+        // The caller's id is the last byte: `c`, made a lone continuation byte.
+        let last = bytes.len() - 1;
+        assert_eq!(bytes[last], b'c');
+        bytes[last] = 0x80;
+        let body = Bytes::from(bytes);
+        assert!(
+            ToFunction::decode(body.clone()).is_err(),
+            "prost rejects it too"
+        );
+        let message = decode_to_function(&body, Vec::new(), Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("caller Address") && message.contains("id is not valid UTF-8"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -10,15 +10,18 @@
 //! request fails before any function runs) and decoded again one by one as the functions
 //! take them.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use bytes::Bytes;
 use bytestring::ByteString;
-use statefun_protocol::typename;
 
+use super::fields::{
+    Target, caller_address, decode_address, decode_target, malformed, text, typename_at,
+};
 use super::reader::{Reader, WireError};
 
-use crate::{Address, TypeName};
+use crate::Address;
 
 /// How many invocations (and states) a request decodes before it switches to checking
 /// and decoding lazily: the spare buffers' size, so that the usual batch takes no
@@ -38,10 +41,6 @@ pub(crate) enum ToFunctionError {
     NoBatch,
     #[error("the invocation batch has no target address")]
     NoTarget,
-}
-
-fn malformed(context: &'static str) -> impl Fn(WireError) -> ToFunctionError {
-    move |source| ToFunctionError::Malformed { context, source }
 }
 
 /// A `TypedValue` of the request.
@@ -66,15 +65,6 @@ pub(crate) struct InvocationView {
     /// `None` when absent or when all three of its fields are empty.
     pub(crate) caller: Option<Address>,
     pub(crate) argument: Option<TypedValueView>,
-}
-
-/// The target address of a batch. Its function type is only looked up among the
-/// registered ones, so it stays borrowed; the id is kept.
-#[derive(Debug, Clone)]
-pub(crate) struct Target<'a> {
-    pub(crate) namespace: &'a str,
-    pub(crate) name: &'a str,
-    pub(crate) id: ByteString,
 }
 
 /// The `InvocationBatchRequest` of a `ToFunction`.
@@ -146,8 +136,8 @@ impl Rest {
 /// The invocations of a batch, in order, each taken once.
 #[derive(Debug)]
 pub(crate) struct Invocations {
-    decoded: Vec<InvocationView>,
-    taken: usize,
+    /// A queue over the decoding buffer, so that taking an invocation moves it out.
+    decoded: VecDeque<InvocationView>,
     // Boxed: batches past EAGER are rare, and this is moved along with every batch.
     rest: Option<Box<Rest>>,
     len: usize,
@@ -158,8 +148,7 @@ impl Invocations {
     pub(crate) fn decoded(decoded: Vec<InvocationView>) -> Self {
         Self {
             len: decoded.len(),
-            decoded,
-            taken: 0,
+            decoded: decoded.into(),
             rest: None,
         }
     }
@@ -169,21 +158,23 @@ impl Invocations {
         self.len
     }
 
-    /// The next invocation.
+    /// The next invocation: a decoded one moved out of the queue (nothing is left behind
+    /// to drop), then the rest decoded as they are taken.
     #[inline]
     pub(crate) fn next(&mut self) -> Option<InvocationView> {
-        if let Some(slot) = self.decoded.get_mut(self.taken) {
-            self.taken += 1;
-            return Some(std::mem::take(slot));
+        if let Some(invocation) = self.decoded.pop_front() {
+            return Some(invocation);
         }
-        let rest = self.rest.as_mut()?;
-        rest.next(3, |reader, range| decode_invocation(reader.nested(range)))
+        self.rest
+            .as_mut()?
+            .next(3, |reader, range| decode_invocation(reader.nested(range)))
     }
 
     /// The emptied buffer, for the next request.
     pub(crate) fn into_buffer(mut self) -> Vec<InvocationView> {
         self.decoded.clear();
-        self.decoded
+        // Without data movement: the queue is empty.
+        self.decoded.into()
     }
 }
 
@@ -286,8 +277,7 @@ pub(crate) fn decode_to_function(
         rest: collected
             .lazy_from
             .map(|(segment, position)| rest(segment, position)),
-        decoded: collected.invocations,
-        taken: 0,
+        decoded: collected.invocations.into(),
         len: collected.invocation_count,
     };
     Ok(Batch {
@@ -311,11 +301,7 @@ fn decode_batch<'a>(
         match number {
             1 => {
                 let range = field.bytes(1).map_err(malformed(context))?;
-                let target = collected.target.get_or_insert(Target {
-                    namespace: "",
-                    name: "",
-                    id: ByteString::new(),
-                });
+                let target = collected.target.get_or_insert_with(Target::empty);
                 decode_target(reader.nested(range), target)?;
             }
             2 => {
@@ -341,6 +327,7 @@ fn decode_batch<'a>(
     }
 }
 
+#[inline(always)]
 fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionError> {
     let context = "PersistedValue";
     let mut name = 0..0;
@@ -366,6 +353,7 @@ fn decode_state_entry(mut reader: Reader<'_>) -> Result<StateEntry, ToFunctionEr
     Ok(StateEntry { name, value })
 }
 
+#[inline(always)]
 fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctionError> {
     let context = "Invocation";
     let mut caller: Option<[Range<usize>; 3]> = None;
@@ -387,119 +375,12 @@ fn decode_invocation(mut reader: Reader<'_>) -> Result<InvocationView, ToFunctio
             _ => {}
         }
     }
-    let caller = match caller {
-        Some([namespace, r#type, id])
-            if !(namespace.is_empty() && r#type.is_empty() && id.is_empty()) =>
-        {
-            let context = "caller Address";
-            Some(Address::from_parts(
-                TypeName::from_parts(
-                    utf8(&reader, namespace, "namespace", context)?,
-                    utf8(&reader, r#type, "type", context)?,
-                ),
-                utf8(&reader, id, "id", context)?,
-            ))
-        }
-        _ => None,
-    };
+    let caller = caller_address(&reader, caller)?;
     Ok(InvocationView { caller, argument })
 }
 
-fn utf8(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    ByteString::try_from(reader.slice(range)).map_err(|_| ToFunctionError::Malformed {
-        context,
-        source: WireError::not_utf8(what),
-    })
-}
-
-/// The typenames of the built-in types: nearly every typename a function receives.
-const WELL_KNOWN: [&str; 6] = [
-    typename::STRING,
-    typename::INT,
-    typename::LONG,
-    typename::BOOL,
-    typename::FLOAT,
-    typename::DOUBLE,
-];
-
-/// A typename field. A well-known one is handed out as a static string: no reference to
-/// the request buffer (an atomic increment, and a decrement when dropped) and no UTF-8
-/// check.
-fn typename_at(
-    reader: &Reader<'_>,
-    range: Range<usize>,
-    context: &'static str,
-) -> Result<ByteString, ToFunctionError> {
-    let bytes = reader.bytes(range.clone());
-    match WELL_KNOWN.iter().find(|known| known.as_bytes() == bytes) {
-        Some(known) => Ok(ByteString::from_static(known)),
-        None => utf8(reader, range, "typename", context),
-    }
-}
-
-fn text<'a>(
-    reader: &Reader<'a>,
-    range: Range<usize>,
-    what: &'static str,
-    context: &'static str,
-) -> Result<&'a str, ToFunctionError> {
-    statefun_protocol::wire::utf8(reader.bytes(range), what).map_err(malformed(context))
-}
-
-fn decode_target<'a>(
-    mut reader: Reader<'a>,
-    target: &mut Target<'a>,
-) -> Result<(), ToFunctionError> {
-    let context = "target Address";
-    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
-        match number {
-            1 => {
-                let range = field.bytes(1).map_err(malformed(context))?;
-                target.namespace = text(&reader, range, "namespace", context)?;
-            }
-            2 => {
-                let range = field.bytes(2).map_err(malformed(context))?;
-                target.name = text(&reader, range, "type", context)?;
-            }
-            3 => {
-                let range = field.bytes(3).map_err(malformed(context))?;
-                target.id = utf8(&reader, range, "id", context)?;
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// A caller `Address`, merged into `parts` as prost merges a repeated message: the
-/// places of its three strings, of which only the last occurrences are kept (and checked
-/// to be UTF-8 when they are made strings).
-fn decode_address(
-    mut reader: Reader<'_>,
-    parts: &mut [Range<usize>; 3],
-) -> Result<(), ToFunctionError> {
-    const WHAT: [&str; 3] = ["namespace", "type", "id"];
-    let context = "caller Address";
-    while let Some((number, field)) = reader.next_field().map_err(malformed(context))? {
-        if let 1..=3 = number {
-            let index = number as usize - 1;
-            let range = field.bytes(number).map_err(malformed(context))?;
-            // prost checks every occurrence, also one replaced later.
-            let replaced = std::mem::replace(&mut parts[index], range);
-            if !replaced.is_empty() {
-                text(&reader, replaced, WHAT[index], context)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A `TypedValue`, merged into `view` as prost merges a repeated message.
+#[inline(always)]
 fn decode_typed_value(
     mut reader: Reader<'_>,
     view: &mut TypedValueView,
@@ -511,6 +392,7 @@ fn decode_typed_value(
                 view.typename = typename_at(
                     &reader,
                     field.bytes(1).map_err(malformed(context))?,
+                    "typename",
                     context,
                 )?
             }

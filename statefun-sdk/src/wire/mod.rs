@@ -5,6 +5,7 @@
 
 mod decode;
 mod encode;
+mod fields;
 mod reader;
 
 pub(crate) use decode::{
@@ -14,4 +15,7 @@ pub(crate) use decode::{
 pub(crate) use encode::{
     ResponseWriter, Sink, encode_incomplete_context, encode_length_delimited, encode_varint,
 };
-pub(crate) use reader::{Field, Reader, WireError};
+pub(crate) use fields::{
+    Target, caller_address, decode_address, decode_target, malformed, typename_at, utf8,
+};
+pub(crate) use reader::{Field, Reader};
