@@ -70,6 +70,12 @@ pub use statefun_protocol as protocol;
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::engine::from_function_reads_as_prost;
+
+    /// The HTTP/1.1 client's response parsing against hyper's client: the first byte of
+    /// `input` is the size of each read (0: one read), the rest the response.
+    pub fn http1_response_reads_as_hyper(input: &[u8]) -> Result<(), String> {
+        crate::transport::http1_response_reads_as_hyper(input)
+    }
 }
 
 /// The largest response body accepted unless configured otherwise: 32 MiB, as StateFun's

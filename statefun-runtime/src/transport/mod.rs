@@ -17,6 +17,8 @@ use statefun_protocol::Address;
 
 pub use error::{BoxError, TransportError, TransportErrorKind};
 pub use http::{HttpTransport, HttpTransportConfig};
+#[cfg(feature = "fuzzing")]
+pub(crate) use http1::response_reads_as_hyper as http1_response_reads_as_hyper;
 pub use response::read_response;
 pub use service::ServiceTransport;
 pub use tls::TlsConfigError;

@@ -3,6 +3,7 @@
 //! The fuzz targets in `fuzz/` and the property tests of this crate call the same checks.
 
 pub mod module_yaml;
+pub mod sdk_answers;
 pub mod sdk_request;
 
 use std::future::Future;

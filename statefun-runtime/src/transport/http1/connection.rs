@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use rustls_pki_types::ServerName;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+use super::chunked::{ChunkError, Chunked};
 use super::head::{self, Framing, Head, Parsed};
 use super::io::Io;
 use crate::transport::TransportError;
@@ -20,16 +21,16 @@ use crate::transport::url::Origin;
 /// How much of an error answer's body goes into the failure message.
 const EXCERPT_BYTES: usize = 512;
 /// The largest response head accepted.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
-/// The largest chunk-size line or trailer section of a chunked body accepted.
-const MAX_CHUNK_FRAMING_BYTES: usize = 16 * 1024;
+pub(super) const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// What a read asks for at least, and the read buffer's first size.
 const READ_BYTES: usize = 8 * 1024;
 /// Bodies up to this size are copied behind the head, so a request is one write.
 const INLINE_BODY_BYTES: usize = 64 * 1024;
 
-pub(super) struct Connection {
-    io: Io,
+/// Generic over its byte stream only so that the response parsing can be checked
+/// against hyper's over an in-memory stream; the client uses [`Io`].
+pub(super) struct Connection<I = Io> {
+    io: I,
     /// Bytes read and not consumed yet.
     read: BytesMut,
     /// The request being written, reused from one request to the next.
@@ -102,6 +103,18 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+impl<I: AsyncRead + Unpin> Connection<I> {
+    /// A connection reading its responses from `io`.
+    #[cfg(feature = "fuzzing")]
+    pub fn over(io: I) -> Self {
+        Self {
+            io,
+            read: BytesMut::with_capacity(READ_BYTES),
+            write: Vec::new(),
+        }
+    }
 
     /// Reads the response and checks it as StateFun's async transport does: the status
     /// must be 2xx, `Content-Type` must list `application/octet-stream`, and the body may
@@ -126,7 +139,7 @@ impl Connection {
         })
     }
 
-    async fn read_head(&mut self) -> Result<Head, ReadError> {
+    pub(super) async fn read_head(&mut self) -> Result<Head, ReadError> {
         loop {
             match head::parse(&self.read).map_err(ReadError::Head)? {
                 Parsed::Complete(head, len) => {
@@ -142,7 +155,11 @@ impl Connection {
         }
     }
 
-    async fn read_body(&mut self, framing: Framing, limit: usize) -> Result<Bytes, TransportError> {
+    pub(super) async fn read_body(
+        &mut self,
+        framing: Framing,
+        limit: usize,
+    ) -> Result<Bytes, TransportError> {
         match framing {
             Framing::Length(length) => {
                 let length = usize::try_from(length)
@@ -172,61 +189,14 @@ impl Connection {
     }
 
     async fn read_chunked(&mut self, limit: usize) -> Result<Bytes, TransportError> {
+        let mut chunked = Chunked::new();
         let mut body = BytesMut::new();
         loop {
-            let size = self.read_chunk_size().await.map_err(TransportError::body)?;
-            if size == 0 {
-                self.skip_trailers().await.map_err(TransportError::body)?;
-                return Ok(body.freeze());
-            }
-            let size = usize::try_from(size)
-                .ok()
-                .filter(|size| body.len().saturating_add(*size) <= limit)
-                .ok_or_else(|| TransportError::too_large(limit))?;
-            self.read_exactly(size + 2)
-                .await
-                .map_err(TransportError::body)?;
-            if &self.read[size..size + 2] != b"\r\n" {
-                return Err(TransportError::body(ReadError::Chunk));
-            }
-            body.extend_from_slice(&self.read[..size]);
-            self.read.advance(size + 2);
-        }
-    }
-
-    async fn read_chunk_size(&mut self) -> Result<u64, ReadError> {
-        loop {
-            match httparse::parse_chunk_size(&self.read) {
-                Ok(httparse::Status::Complete((len, size))) => {
-                    self.read.advance(len);
-                    return Ok(size);
-                }
-                Ok(httparse::Status::Partial) if self.read.len() >= MAX_CHUNK_FRAMING_BYTES => {
-                    return Err(ReadError::TooLong("chunk size line"));
-                }
-                Ok(httparse::Status::Partial) => self.fill().await?,
-                Err(httparse::InvalidChunkSize) => return Err(ReadError::Chunk),
-            }
-        }
-    }
-
-    /// Skips the trailer fields after the last chunk, up to the empty line.
-    async fn skip_trailers(&mut self) -> Result<(), ReadError> {
-        let mut skipped = 0;
-        loop {
-            match self.read.windows(2).position(|pair| pair == b"\r\n") {
-                Some(0) => {
-                    self.read.advance(2);
-                    return Ok(());
-                }
-                Some(end) => {
-                    skipped += end + 2;
-                    self.read.advance(end + 2);
-                }
-                None => self.fill().await?,
-            }
-            if skipped + self.read.len() > MAX_CHUNK_FRAMING_BYTES {
-                return Err(ReadError::TooLong("trailer section"));
+            match chunked.decode(&mut self.read, &mut body, limit) {
+                Ok(true) => return Ok(body.freeze()),
+                Ok(false) => self.fill().await.map_err(TransportError::body)?,
+                Err(ChunkError::TooLarge(limit)) => return Err(TransportError::too_large(limit)),
+                Err(error) => return Err(TransportError::body(ReadError::Chunk(error))),
             }
         }
     }
@@ -257,7 +227,7 @@ impl Connection {
 
 /// Why a response could not be read.
 #[derive(Debug, thiserror::Error)]
-enum ReadError {
+pub(super) enum ReadError {
     #[error("the connection closed before the response was complete")]
     Closed,
     #[error(transparent)]
@@ -266,6 +236,6 @@ enum ReadError {
     Head(head::HeadError),
     #[error("the {0} is too long")]
     TooLong(&'static str),
-    #[error("invalid chunked body")]
-    Chunk,
+    #[error("invalid chunked body: {0}")]
+    Chunk(ChunkError),
 }

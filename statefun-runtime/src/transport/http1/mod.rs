@@ -5,10 +5,21 @@
 //! It replaces hyper-util's legacy client, whose per-request machinery (a connection
 //! task fed through a channel, pool checkout futures, a `Uri` and a `HeaderMap` built for
 //! every request, SipHash-keyed pool maps) cost more than the rest of the runtime.
+//!
+//! A response is read as hyper's HTTP/1.1 client reads it (the head in `head`, a chunked
+//! body in `chunked`): what hyper refuses the client refuses, and what hyper takes it
+//! reads to the same status and body. The fuzz target `http1_response` and a property
+//! test check it against hyper (`oracle`). Two differences are deliberate bounds: a head
+//! may hold 64 KiB (hyper's read buffer allows about 400 KiB), and a body may hold the
+//! endpoint's `payload_max_bytes`, checked by `Content-Length` or chunk size before the
+//! data is read (hyper has no bound).
 
+mod chunked;
 mod connection;
 mod head;
 mod io;
+#[cfg(feature = "fuzzing")]
+mod oracle;
 mod pool;
 #[cfg(test)]
 mod tests;
@@ -24,6 +35,8 @@ use super::url::{Origin, UrlTemplate, UrlTemplateError};
 use crate::fast_map::FastMap;
 use connection::Connection;
 pub(super) use head::lists_octet_stream;
+#[cfg(feature = "fuzzing")]
+pub(crate) use oracle::response_reads_as_hyper;
 use pool::Pool;
 
 /// Function types a client keeps rendered requests for; past it, it starts over, so

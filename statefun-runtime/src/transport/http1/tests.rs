@@ -203,3 +203,46 @@ async fn large_requests_and_answers_go_through_whole() {
         && request.ends_with(&[9u8; 1000])
         && request.len() > 200_000));
 }
+
+#[tokio::test]
+async fn chunked_answers_hyper_refuses_are_body_failures_naming_the_problem() {
+    const HEAD: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+    let cases: [(&str, &str); 5] = [
+        ("\r\n\r\n", "a chunk size line without a size digit"),
+        (
+            "1 2\r\nab\r\n0\r\n\r\n",
+            "an invalid byte in a chunk size line",
+        ),
+        ("1;a\nb\r\nz\r\n0\r\n\r\n", "a newline in a chunk extension"),
+        ("1\r\nzz\r\n0\r\n\r\n", "chunk data not ended by CRLF"),
+        (
+            "3\r\nabc\r\n0\r\nnot a field\r\n\r\n",
+            "invalid trailer fields",
+        ),
+    ];
+    for (body, message) in cases {
+        let answer: &'static [u8] = format!("{HEAD}{body}").leak().as_bytes();
+        let (url, _, _server) = serve(vec![answer]).await;
+        let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
+        assert_eq!(error.kind(), TransportErrorKind::Body, "{error}");
+        assert!(error.to_string().contains(message), "{body:?}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_head_over_64_kib_is_refused() {
+    let mut answer = b"HTTP/1.1 200 OK\r\n".to_vec();
+    // Few headers (hyper's client takes 100), each long.
+    let padding = format!("x-padding: {}\r\n", "p".repeat(4096));
+    while answer.len() <= 64 * 1024 {
+        answer.extend_from_slice(padding.as_bytes());
+    }
+    let answer: &'static [u8] = answer.leak();
+    let (url, _, _server) = serve(vec![answer]).await;
+    let error = client(&url, 1024).exchange(b"f", b"").await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Request, "{error}");
+    assert!(
+        error.to_string().contains("the response head is too long"),
+        "{error}"
+    );
+}
