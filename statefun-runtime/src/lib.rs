@@ -50,6 +50,8 @@ mod function_type;
 mod harness;
 pub mod local;
 pub mod playground;
+#[cfg(test)]
+mod raw_http;
 pub mod store;
 
 pub mod transport;

@@ -14,10 +14,8 @@ use tokio::sync::watch;
 use super::send::{MAX_BODY, SendLimits};
 use super::{router_with, server};
 use crate::playground::Limits;
+use crate::raw_http::{DEADLINE, exchange, read_to_close, request};
 use crate::{Endpoint, Runtime};
-
-/// Generous: the machine may be loaded.
-const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A runtime whose `example/*` functions answer every batch with no effect, one batch in
 /// flight and at most `max_backlog` waiting per address before ingestion waits.
@@ -62,35 +60,8 @@ async fn serve(runtime: &Runtime, send: SendLimits, limits: Limits) -> Served {
     }
 }
 
-/// Sends `request` as it is and reads until the server closes the connection.
-async fn exchange(address: SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    read_to_close(&mut stream).await
-}
-
-async fn read_to_close(stream: &mut TcpStream) -> String {
-    let mut answer = Vec::new();
-    tokio::time::timeout(DEADLINE, async {
-        let mut buffer = [0u8; 4096];
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => answer.extend_from_slice(&buffer[..n]),
-            }
-        }
-    })
-    .await
-    .expect("the server closes the connection");
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
 fn send_request(path: &str, body: &str) -> Vec<u8> {
-    format!(
-        "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
+    request("POST", path, body)
 }
 
 const BOB: &str = "/api/send/example/greeter/bob";
