@@ -27,4 +27,6 @@ USER statefun
 EXPOSE 8000
 ENV RUST_LOG=info
 ENTRYPOINT ["/usr/local/bin/function"]
-CMD ["--functions-only"]
+# Every interface: published ports reach a container through its own network interface,
+# never its loopback.
+CMD ["--functions-only", "--host", "0.0.0.0"]

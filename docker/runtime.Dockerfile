@@ -21,7 +21,9 @@ FROM debian:bookworm-slim
 RUN useradd --system --uid 10001 statefun
 COPY --from=build /statefun-runtime /usr/local/bin/statefun-runtime
 USER statefun
-EXPOSE 8090 8091
+EXPOSE 8090 8091 8081
 ENV RUST_LOG=info
 ENTRYPOINT ["/usr/local/bin/statefun-runtime"]
-CMD ["--module", "/module.yaml"]
+# Every interface, the admin API and dashboard too: published ports reach a container
+# through its own network interface, never its loopback.
+CMD ["--module", "/module.yaml", "--host", "0.0.0.0", "--admin", "0.0.0.0:8081"]
