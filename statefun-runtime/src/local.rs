@@ -170,12 +170,8 @@ impl LocalStatefun {
                     let sink = PlaygroundEgress::new(topics.iter().cloned())
                         .max_bytes_per_topic(*max_bytes_per_topic);
                     playground_egress = Some(sink.clone());
-                    let listener = bind(host, *port).await?;
-                    egress.push(
-                        listener
-                            .local_addr()
-                            .map_err(|source| bind_error(host, *port, source))?,
-                    );
+                    let (listener, address) = listen(host, *port).await?;
+                    egress.push(address);
                     servers.push(tokio::spawn(serve(
                         listener,
                         egress_service(sink.clone()),
@@ -190,12 +186,8 @@ impl LocalStatefun {
                 }
                 EgressConfig::PlaygroundV2 { id, port, topics } => {
                     let sink = PlaygroundEgressV2::new(topics.iter().cloned());
-                    let listener = bind(host, *port).await?;
-                    egress.push(
-                        listener
-                            .local_addr()
-                            .map_err(|source| bind_error(host, *port, source))?,
-                    );
+                    let (listener, address) = listen(host, *port).await?;
+                    egress.push(address);
                     servers.push(tokio::spawn(serve(
                         listener,
                         egress_service(sink.queues().clone()),
@@ -224,12 +216,8 @@ impl LocalStatefun {
         for config in &module.ingresses {
             match config {
                 IngressConfig::Playground { port } => {
-                    let listener = bind(host, *port).await?;
-                    ingress.push(
-                        listener
-                            .local_addr()
-                            .map_err(|source| bind_error(host, *port, source))?,
-                    );
+                    let (listener, address) = listen(host, *port).await?;
+                    ingress.push(address);
                     servers.push(tokio::spawn(serve(
                         listener,
                         ingress_service(runtime.clone(), limits.clone(), Limits::default()),
@@ -275,10 +263,7 @@ impl LocalStatefun {
     /// Serves the admin API, dashboard and metrics ([`crate::admin`]) on `address` (port 0
     /// picks a free port) until shutdown, and returns where it listens.
     pub async fn serve_admin(&mut self, address: SocketAddr) -> Result<SocketAddr, ConfigError> {
-        let listener = bind(address.ip(), address.port()).await?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| bind_error(address.ip(), address.port(), source))?;
+        let (listener, local) = listen(address.ip(), address.port()).await?;
         let router = admin::router(self.runtime.clone(), self.playground_egress.clone());
         let mut stopped = self.stop.subscribe();
         self.servers.push(tokio::spawn(async move {
@@ -307,8 +292,13 @@ impl LocalStatefun {
     }
 }
 
-async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, ConfigError> {
-    TcpListener::bind((host, port))
+/// Listens on `host:port`, and says where: port 0 picks a free port.
+async fn listen(host: IpAddr, port: u16) -> Result<(TcpListener, SocketAddr), ConfigError> {
+    let listener = TcpListener::bind((host, port))
         .await
-        .map_err(|source| bind_error(host, port, source))
+        .map_err(|source| bind_error(host, port, source))?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| bind_error(host, port, source))?;
+    Ok((listener, address))
 }

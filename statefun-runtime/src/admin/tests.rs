@@ -1,5 +1,6 @@
-//! The admin server's own bounds over real TCP: what a large, slow or untimely client gets,
-//! and that nothing was sent.
+//! The admin send's own bounds over real TCP: what a large, slow or untimely sender gets,
+//! and that nothing was sent. The head timeout and the connection limit are the playground
+//! servers' loop's, tested with it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use statefun_protocol::{Address, TypedValue};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -131,49 +132,6 @@ async fn a_send_body_that_stops_arriving_gets_408() {
     assert!(answer.contains("did not arrive within 200ms"), "{answer}");
     runtime.run_until_quiescent().await.unwrap();
     assert!(runtime.delivered().is_empty(), "nothing was sent");
-}
-
-#[tokio::test]
-async fn a_head_sent_too_slowly_closes_the_connection() {
-    let runtime = runtime(0);
-    let limits = Limits {
-        header_read_timeout: Duration::from_millis(200),
-        ..Limits::default()
-    };
-    let served = serve(&runtime, SendLimits::default(), limits).await;
-    let answer = exchange(served.address, b"GET /api/functions HTTP/1.1\r\nho").await;
-    assert!(
-        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
-        "{answer}"
-    );
-}
-
-#[tokio::test]
-async fn past_the_connection_limit_a_client_waits_for_a_free_slot() {
-    let runtime = runtime(0);
-    let limits = Limits {
-        max_connections: 1,
-        ..Limits::default()
-    };
-    let served = serve(&runtime, SendLimits::default(), limits).await;
-    // The first connection holds the only slot with a request it never finishes.
-    let mut first = TcpStream::connect(served.address).await.unwrap();
-    first.write_all(b"GET /api/fun").await.unwrap();
-    let mut second = TcpStream::connect(served.address).await.unwrap();
-    second
-        .write_all(b"GET /api/functions HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut byte = [0u8; 1];
-    assert!(
-        tokio::time::timeout(Duration::from_millis(300), second.read(&mut byte))
-            .await
-            .is_err(),
-        "the second connection is not served while the first holds the slot"
-    );
-    drop(first);
-    let answer = read_to_close(&mut second).await;
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[tokio::test]

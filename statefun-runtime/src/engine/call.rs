@@ -184,19 +184,24 @@ mod tests {
         }
     }
 
+    /// A call of an empty request to `ns/fn/id` through `endpoint`.
+    fn empty_call(endpoint: Endpoint) -> Call {
+        Call {
+            target: AddressKey::from(&Address::new("ns", "fn", "id")),
+            endpoint: Arc::new(endpoint),
+            request: Bytes::new(),
+            invocations_at: 0,
+            seqs: Vec::new(),
+            sent: Instant::now(),
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_panicking_transport_fails_its_attempts_until_the_budget_runs_out() {
         for in_future in [false, true] {
             let endpoint =
                 Endpoint::new(Panicking { in_future }).call_budget(Duration::from_millis(10));
-            let call = Call {
-                target: AddressKey::from(&Address::new("ns", "fn", "id")),
-                endpoint: Arc::new(endpoint),
-                request: Bytes::new(),
-                invocations_at: 0,
-                seqs: Vec::new(),
-                sent: Instant::now(),
-            };
+            let call = empty_call(endpoint);
             let timer = tokio::time::sleep(Duration::ZERO);
             tokio::pin!(timer);
             let error = call_with_retries(&call, timer.as_mut()).await.unwrap_err();
@@ -213,14 +218,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn max_attempts_gives_up_with_budget_left() {
         let endpoint = Endpoint::new(Panicking { in_future: true }).max_attempts(1);
-        let call = Call {
-            target: AddressKey::from(&Address::new("ns", "fn", "id")),
-            endpoint: Arc::new(endpoint),
-            request: Bytes::new(),
-            invocations_at: 0,
-            seqs: Vec::new(),
-            sent: Instant::now(),
-        };
+        let call = empty_call(endpoint);
         let timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(timer);
         let error = call_with_retries(&call, timer.as_mut()).await.unwrap_err();
