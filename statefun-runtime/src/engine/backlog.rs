@@ -18,6 +18,8 @@ pub(crate) struct Backlog {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Batch {
     pub bytes: Vec<u8>,
+    /// How many entries `bytes` holds.
+    pub count: usize,
     /// The entries' sequence numbers; empty where nothing is journaled.
     pub seqs: Vec<u64>,
 }
@@ -99,6 +101,7 @@ impl Backlog {
             count += 1;
             total += len;
         }
+        batch.count = count;
         if self.entries.is_empty() && self.start == 0 {
             // The usual case: everything goes, without a copy.
             batch.bytes = mem::take(&mut self.bytes);

@@ -31,11 +31,14 @@ pub(super) struct Call {
     /// The `ToFunction`, and where its invocation entries start.
     pub request: Bytes,
     pub invocations_at: usize,
+    /// How many invocations the request carries.
+    pub batch_size: usize,
     /// The journal's numbers of the invocations, removed when the answer is applied;
     /// empty without a store.
     pub seqs: Vec<u64>,
-    /// When the request was made, for the call's latency.
-    pub sent: Instant,
+    /// When the call started: when it was made, on the engine's clock, until the task
+    /// that runs it starts its first attempt. Its deadline and latency count from here.
+    pub started: Instant,
 }
 
 impl Call {
@@ -49,9 +52,12 @@ impl Call {
 /// messages runs on one task instead of a spawn per call. The other calls a response
 /// starts get tasks of their own.
 pub(super) async fn run(shared: Arc<Shared>, mut call: Call) {
+    // One clock reading per call gives both its deadline and, with the engine's reading
+    // at its answer, its latency.
+    call.started = Instant::now();
     // One timer for every call of this task: moving a deadline later is an atomic update
     // in Tokio, where a timer per attempt took the timer driver's lock twice.
-    let timer = tokio::time::sleep_until(deadline(call.endpoint.call_budget));
+    let timer = tokio::time::sleep_until(call.started + call.endpoint.call_budget);
     tokio::pin!(timer);
     loop {
         let outcome = call_with_retries(&call, timer.as_mut()).await;
@@ -62,18 +68,16 @@ pub(super) async fn run(shared: Arc<Shared>, mut call: Call) {
         // Functions in process may answer without ever making this task wait: give the
         // other tasks their turn now and then.
         tokio::task::consume_budget().await;
+        call.started = Instant::now();
     }
 }
 
-fn deadline(budget: Duration) -> Instant {
-    Instant::now() + budget
-}
-
-/// Sends the request until the function gives a decodable answer or the budget runs out.
-/// Every attempt sends the very same bytes, so a batch is never altered by a retry.
+/// Sends the request until the function gives a decodable answer or the budget, counted
+/// from the call's start, runs out. Every attempt sends the very same bytes, so a batch is
+/// never altered by a retry.
 async fn call_with_retries(call: &Call, mut timer: Pin<&mut Sleep>) -> Result<Answer, Error> {
     let budget = call.endpoint.call_budget;
-    let deadline = deadline(budget);
+    let deadline = call.started + budget;
     // Each attempt may take what is left of the budget, so all end at the call's deadline.
     timer.as_mut().reset(deadline);
     let mut attempts: u32 = 0;
@@ -191,8 +195,9 @@ mod tests {
             endpoint: Arc::new(endpoint),
             request: Bytes::new(),
             invocations_at: 0,
+            batch_size: 0,
             seqs: Vec::new(),
-            sent: Instant::now(),
+            started: Instant::now(),
         }
     }
 

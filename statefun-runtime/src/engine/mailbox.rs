@@ -96,7 +96,7 @@ impl Engine {
             &mut self.states_scratch,
             idle.key(),
             &mut mailbox,
-            (&self.entries_scratch, seqs),
+            (&self.entries_scratch, 1, seqs),
             now,
         );
         self.start.push(call);
@@ -126,7 +126,8 @@ impl Engine {
             target,
             mailbox,
             &self.states_scratch,
-            (&batch.bytes, batch.seqs),
+            (&batch.bytes, batch.count, batch.seqs),
+            now,
         );
         self.start.push(call);
     }
@@ -141,7 +142,7 @@ impl Engine {
             &mut self.states_scratch,
             &call.target,
             mailbox,
-            (call.invocations(), call.seqs.clone()),
+            (call.invocations(), call.batch_size, call.seqs.clone()),
             now,
         );
         self.start.push(next);
@@ -175,28 +176,32 @@ fn make_call(
     scratch: &mut Vec<u8>,
     target: &AddressKey,
     mailbox: &mut Mailbox,
-    batch: (&[u8], Vec<u64>),
+    batch: (&[u8], usize, Vec<u64>),
     now: Instant,
 ) -> Call {
     scratch.clear();
     mailbox.sent_states = states.attach(target, now, scratch);
-    request(target, mailbox, scratch, batch)
+    request(target, mailbox, scratch, batch, now)
 }
 
-/// The request carrying `(entries, seqs)` to `target`, with `states` attached.
+/// The request carrying `(entries, count, seqs)` to `target`, with `states` attached:
+/// `count` entries, journaled as `seqs`, made `now`.
 fn request(
     target: &AddressKey,
     mailbox: &Mailbox,
     states: &[u8],
-    (entries, seqs): (&[u8], Vec<u64>),
+    (entries, batch_size, seqs): (&[u8], usize, Vec<u64>),
+    now: Instant,
 ) -> Call {
+    debug_assert_eq!(super::backlog::entry_lens(entries).len(), batch_size);
     let (request, invocations_at) = encode::request(target.encoded(), states, entries);
     Call {
         target: target.clone(),
         endpoint: Arc::clone(&mailbox.endpoint),
         request: Bytes::from(request),
         invocations_at,
+        batch_size,
         seqs,
-        sent: Instant::now(),
+        started: now,
     }
 }

@@ -486,7 +486,7 @@ impl Shared {
                 .map(|plan| engine.apply(self, &call, plan, now)),
         };
         if let Err(failure) = result {
-            engine.observe.failed(&call, &failure);
+            engine.observe.failed(&call, &failure, now);
             engine.fail(&call, failure, now);
             // A parked address has a retry time.
             self.timer_wake.notify_one();

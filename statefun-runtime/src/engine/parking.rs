@@ -138,9 +138,10 @@ impl Engine {
         };
         let batch = Batch {
             bytes: call.invocations().to_vec(),
+            count: call.batch_size,
             seqs: call.seqs.clone(),
         };
-        let batch_len = super::backlog::entry_lens(&batch.bytes).len();
+        let batch_len = call.batch_size;
         mailbox.backlog.push_front(batch);
         let retries = mailbox.park_retries;
         mailbox.park_retries = retries.saturating_add(1);
