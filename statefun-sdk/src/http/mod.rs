@@ -34,7 +34,7 @@
 #[cfg(feature = "axum")]
 pub mod axum;
 #[cfg(feature = "server")]
-mod head_timer;
+mod head_deadline;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 #[cfg(feature = "metrics")]
