@@ -3,7 +3,7 @@
 //! A StateFun runtime POSTs a [`ToFunction`] to a function's HTTP endpoint and expects a
 //! [`FromFunction`] back. This crate holds those messages as [`prost`] types, generated from
 //! the schemas in the repository's `proto/` folder, plus a few conveniences. It knows nothing
-//! about functions or runtimes: the `statefun-sdk` and `statefun-runtime` crates sit on
+//! about functions or runtimes: the `statefun-sdk-rust` and `statefun-runtime` crates sit on
 //! either side of it.
 //!
 //! Every `bytes` field is a [`bytes::Bytes`], so decoding from a `Bytes` request body

@@ -1,6 +1,6 @@
 //! A reference runtime for Apache Flink Stateful Functions (StateFun) 3.x remote functions.
 //!
-//! A test of a function written with [`statefun-sdk`](https://docs.rs/statefun-sdk), on
+//! A test of a function written with [`statefun-sdk`](https://docs.rs/statefun-sdk-rust), on
 //! the [`Harness`] (feature `harness`), in process and on virtual time:
 //!
 #![cfg_attr(feature = "harness", doc = "```")]

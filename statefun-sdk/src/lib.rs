@@ -73,8 +73,8 @@
 //! # fn main() {}
 //! ```
 //!
-//! It needs `statefun-sdk` with the `server` feature, and `tokio`. The runtime learns where
-//! the function is served from its module file:
+//! It needs this crate (the package `statefun-sdk-rust`) with the `server` feature, and
+//! `tokio`. The runtime learns where the function is served from its module file:
 //!
 //! ```yaml
 //! kind: io.statefun.endpoints.v2/http
@@ -369,22 +369,22 @@
 #![cfg_attr(feature = "server", doc = "[server]: http::server::Server")]
 #![cfg_attr(
     not(feature = "server"),
-    doc = "[server]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/server/struct.Server.html"
+    doc = "[server]: https://docs.rs/statefun-sdk-rust/latest/statefun_sdk/http/server/struct.Server.html"
 )]
 #![cfg_attr(feature = "axum", doc = "[axum-mount]: http::axum")]
 #![cfg_attr(
     not(feature = "axum"),
-    doc = "[axum-mount]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/axum/index.html"
+    doc = "[axum-mount]: https://docs.rs/statefun-sdk-rust/latest/statefun_sdk/http/axum/index.html"
 )]
 #![cfg_attr(feature = "json", doc = "[json]: types::JsonType")]
 #![cfg_attr(
     not(feature = "json"),
-    doc = "[json]: https://docs.rs/statefun-sdk/latest/statefun_sdk/types/struct.JsonType.html"
+    doc = "[json]: https://docs.rs/statefun-sdk-rust/latest/statefun_sdk/types/struct.JsonType.html"
 )]
 #![cfg_attr(feature = "lambda", doc = "[lambda]: http::lambda")]
 #![cfg_attr(
     not(feature = "lambda"),
-    doc = "[lambda]: https://docs.rs/statefun-sdk/latest/statefun_sdk/http/lambda/index.html"
+    doc = "[lambda]: https://docs.rs/statefun-sdk-rust/latest/statefun_sdk/http/lambda/index.html"
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
