@@ -96,7 +96,11 @@ impl Engine {
             &mut self.states_scratch,
             idle.key(),
             &mut mailbox,
-            (&self.entries_scratch, 1, seqs),
+            Outgoing {
+                entries: &self.entries_scratch,
+                count: 1,
+                seqs,
+            },
             now,
         );
         self.start.push(call);
@@ -126,7 +130,11 @@ impl Engine {
             target,
             mailbox,
             &self.states_scratch,
-            (&batch.bytes, batch.count, batch.seqs),
+            Outgoing {
+                entries: &batch.bytes,
+                count: batch.count,
+                seqs: batch.seqs,
+            },
             now,
         );
         self.start.push(call);
@@ -142,7 +150,11 @@ impl Engine {
             &mut self.states_scratch,
             &call.target,
             mailbox,
-            (call.invocations(), call.batch_size, call.seqs.clone()),
+            Outgoing {
+                entries: call.invocations(),
+                count: call.batch_size,
+                seqs: call.seqs.clone(),
+            },
             now,
         );
         self.start.push(next);
@@ -170,13 +182,22 @@ impl Engine {
     }
 }
 
+/// Invocation entries on their way into a request.
+struct Outgoing<'a> {
+    entries: &'a [u8],
+    /// How many entries `entries` holds.
+    count: usize,
+    /// Their journal numbers; empty without a store.
+    seqs: Vec<u64>,
+}
+
 /// The request carrying `batch` to `target`, with every registered state attached as of now.
 fn make_call(
     states: &mut StateStore,
     scratch: &mut Vec<u8>,
     target: &AddressKey,
     mailbox: &mut Mailbox,
-    batch: (&[u8], usize, Vec<u64>),
+    batch: Outgoing<'_>,
     now: Instant,
 ) -> Call {
     scratch.clear();
@@ -184,13 +205,16 @@ fn make_call(
     request(target, mailbox, scratch, batch, now)
 }
 
-/// The request carrying `(entries, count, seqs)` to `target`, with `states` attached:
-/// `count` entries, journaled as `seqs`, made `now`.
+/// The request carrying `batch` to `target`, with `states` attached, made `now`.
 fn request(
     target: &AddressKey,
     mailbox: &Mailbox,
     states: &[u8],
-    (entries, batch_size, seqs): (&[u8], usize, Vec<u64>),
+    Outgoing {
+        entries,
+        count: batch_size,
+        seqs,
+    }: Outgoing<'_>,
     now: Instant,
 ) -> Call {
     debug_assert_eq!(super::backlog::entry_lens(entries).len(), batch_size);
